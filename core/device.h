@@ -1,0 +1,23 @@
+// Where a tensor's storage lives. Only the CPU exists in this build; the CUDA tag is the seam
+// the CUDA backend plugs into (every op dispatches with an explicit switch on device type).
+#pragma once
+#include <string>
+
+namespace tt {
+
+enum class DeviceType { cpu, cuda };
+
+struct Device {
+  DeviceType type = DeviceType::cpu;
+  int index = 0;
+
+  static Device cpu() { return {DeviceType::cpu, 0}; }
+  static Device cuda(int index = 0) { return {DeviceType::cuda, index}; }
+  bool is_cpu() const { return type == DeviceType::cpu; }
+  bool operator==(const Device&) const = default;
+  std::string str() const {
+    return type == DeviceType::cpu ? "cpu" : "cuda:" + std::to_string(index);
+  }
+};
+
+}  // namespace tt

@@ -1,0 +1,17 @@
+// Everything a user of the core needs: Tensor, autograd, random numbers and every op.
+#pragma once
+#include "core/autograd/grad_mode.h"
+#include "core/ops/binary/binary.h"
+#include "core/ops/concat/concat.h"
+#include "core/ops/cross_entropy/cross_entropy.h"
+#include "core/ops/dropout/dropout.h"
+#include "core/ops/embedding/embedding.h"
+#include "core/ops/layer_norm/layer_norm.h"
+#include "core/ops/matmul/matmul.h"
+#include "core/ops/mse_loss/mse_loss.h"
+#include "core/ops/reduce/reduce.h"
+#include "core/ops/softmax/softmax.h"
+#include "core/ops/unary/unary.h"
+#include "core/ops/where/where.h"
+#include "core/random.h"
+#include "core/tensor.h"

@@ -1,0 +1,11 @@
+// Concatenation along an existing dim.
+#pragma once
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace tt {
+
+Tensor concat(const std::vector<Tensor>& tensors, int64_t dim);
+
+}  // namespace tt

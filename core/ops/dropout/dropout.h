@@ -1,0 +1,11 @@
+// Inverted dropout: in training, zero each element with probability p and scale the rest by
+// 1/(1-p); in eval mode, the identity.
+#pragma once
+#include "core/random.h"
+#include "core/tensor.h"
+
+namespace tt {
+
+Tensor dropout(const Tensor& x, double p, bool training, Generator& gen = default_generator());
+
+}  // namespace tt

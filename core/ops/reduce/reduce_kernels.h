@@ -1,0 +1,16 @@
+// Kernel entry points of the reductions, called by reduce.cpp.
+#pragma once
+#include "core/tensor.h"
+
+namespace tt::cpu {
+
+// out[r] = sum_c x[r, c] for x contiguous [rows, cols]; accumulation in double.
+void sum_rows(const Tensor& x, const Tensor& out, int64_t rows, int64_t cols);
+// x contiguous, read as [outer, n, inner]; values/indices [outer, inner].
+void max_along(const Tensor& x, const Tensor& values, const Tensor& indices, int64_t outer,
+               int64_t n, int64_t inner);
+// grad_x (zeroed, [outer, n, inner]) receives grad[o, i] at (o, indices[o, i], i).
+void max_backward(const Tensor& grad, const Tensor& indices, const Tensor& grad_x,
+                  int64_t outer, int64_t n, int64_t inner);
+
+}  // namespace tt::cpu

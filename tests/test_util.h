@@ -1,0 +1,63 @@
+// Helpers shared by the tests: seeded random leaves (contiguous or not), random shapes, and
+// the gradcheck assertion.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+#include "core/autograd/gradcheck.h"
+#include "core/ops.h"
+
+namespace tt::test {
+
+// A float64 leaf that requires grad, uniform in [low, high).
+inline Tensor leaf(const Shape& shape, uint64_t seed, double low = -1.0, double high = 1.0) {
+  Generator gen(seed);
+  return uniform(shape, low, high, DType::f64, gen).set_requires_grad(true);
+}
+
+// The same, but non-contiguous: a transposed view of a fresh tensor (needs >= 2 dims).
+inline Tensor strided_leaf(const Shape& shape, uint64_t seed, double low = -1.0,
+                           double high = 1.0) {
+  Shape swapped = shape;
+  std::swap(swapped[swapped.size() - 1], swapped[swapped.size() - 2]);
+  Generator gen(seed);
+  Tensor t = uniform(swapped, low, high, DType::f64, gen).transpose(-1, -2).detach();
+  REQUIRE(!t.is_contiguous());
+  return t.set_requires_grad(true);
+}
+
+// Values in ±[0.2, 1): away from the kinks of relu/max and the pole of division.
+inline Tensor leaf_away_from_zero(const Shape& shape, uint64_t seed) {
+  Generator gen(seed);
+  Tensor magnitude = uniform(shape, 0.2, 1.0, DType::f64, gen);
+  Tensor sign = sub(mul(bernoulli(shape, 0.5, DType::f64, gen), 2.0), 1.0);
+  return mul(magnitude, sign).detach().set_requires_grad(true);
+}
+
+inline Shape random_shape(std::mt19937& rng, int ndim, int64_t low = 1, int64_t high = 4) {
+  std::uniform_int_distribution<int64_t> size(low, high);
+  Shape shape(ndim);
+  for (auto& s : shape) s = size(rng);
+  return shape;
+}
+
+// Two shapes that broadcast: b drops leading dims of a and has size 1 at random places.
+inline Shape broadcast_partner(std::mt19937& rng, const Shape& a) {
+  std::uniform_int_distribution<int> coin(0, 1);
+  Shape b(a.begin() + coin(rng), a.end());
+  for (auto& s : b)
+    if (coin(rng)) s = 1;
+  return b;
+}
+
+}  // namespace tt::test
+
+// Asserts the analytic gradient of fn matches central differences at `inputs`.
+#define CHECK_GRADCHECK(fn, ...)                                      \
+  do {                                                                \
+    ::tt::GradcheckResult gc_result = ::tt::gradcheck(fn, __VA_ARGS__); \
+    INFO(gc_result.message);                                          \
+    CHECK(gc_result.ok);                                              \
+  } while (0)
