@@ -24,20 +24,28 @@ void layer_norm_forward(const Tensor& x, const Tensor& weight, const Tensor& bia
     for (int64_t r = 0; r < rows; ++r) {
       const T* in = px + r * d;
       T* out = py + r * d;
+      // Row statistics in double (two passes: no cancellation), vectorised by omp simd.
       double s = 0;
+#pragma omp simd reduction(+ : s)
       for (int64_t j = 0; j < d; ++j) s += in[j];
       const double mu = s / d;
       double ss = 0;
+#pragma omp simd reduction(+ : ss)
       for (int64_t j = 0; j < d; ++j) ss += (in[j] - mu) * (in[j] - mu);
       const double inv = 1.0 / std::sqrt(ss / d + eps);
       const T m = static_cast<T>(mu), rs = static_cast<T>(inv);
       pm[r] = m;
       pr[r] = rs;
-      for (int64_t j = 0; j < d; ++j) {
-        T v = (in[j] - m) * rs;
-        if (pw) v *= pw[j];
-        if (pb) v += pb[j];
-        out[j] = v;
+      if (pw && pb) {
+#pragma omp simd
+        for (int64_t j = 0; j < d; ++j) out[j] = (in[j] - m) * rs * pw[j] + pb[j];
+      } else {
+        for (int64_t j = 0; j < d; ++j) {
+          T v = (in[j] - m) * rs;
+          if (pw) v *= pw[j];
+          if (pb) v += pb[j];
+          out[j] = v;
+        }
       }
     }
   });

@@ -1,11 +1,59 @@
-// CPU softmax kernels. Each (outer, inner) line is handled by one thread: three passes over n
-// values (max, sum of exp, write), which stay in L1 for the row lengths of attention.
+// CPU softmax kernels. Each (outer, inner) line is handled by one thread: three passes over its
+// n values (max, sum of exp, write), which stay in L1 at the row lengths of attention. The
+// common case, softmax over the last dim (inner == 1), runs on contiguous rows that the
+// compiler vectorises (omp simd reductions); other dims walk the line with stride `inner`.
 #include <cmath>
 
+#include "core/ops/fast_math.h"
 #include "core/ops/iterate.h"
 #include "core/ops/softmax/softmax_kernels.h"
 
 namespace tt::cpu {
+
+namespace {
+
+template <typename T>
+void softmax_line(const T* in, T* out, int64_t n, int64_t stride, bool log) {
+  T m = in[0];
+#pragma omp simd reduction(max : m)
+  for (int64_t k = 0; k < n; ++k) m = in[k * stride] > m ? in[k * stride] : m;
+  T total = 0;
+  if (log) {
+#pragma omp simd reduction(+ : total)
+    for (int64_t k = 0; k < n; ++k) total += fast_exp(in[k * stride] - m);
+    const T shift = m + std::log(total);
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) out[k * stride] = in[k * stride] - shift;
+  } else {
+#pragma omp simd reduction(+ : total)
+    for (int64_t k = 0; k < n; ++k) {
+      const T e = fast_exp(in[k * stride] - m);
+      out[k * stride] = e;
+      total += e;
+    }
+    const T inv = T(1) / total;
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) out[k * stride] *= inv;
+  }
+}
+
+template <typename T>
+void softmax_backward_line(const T* y, const T* g, T* dx, int64_t n, int64_t stride, bool log) {
+  T dot = 0;
+  if (log) {
+#pragma omp simd reduction(+ : dot)
+    for (int64_t k = 0; k < n; ++k) dot += g[k * stride];
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) dx[k * stride] = g[k * stride] - fast_exp(y[k * stride]) * dot;
+  } else {
+#pragma omp simd reduction(+ : dot)
+    for (int64_t k = 0; k < n; ++k) dot += g[k * stride] * y[k * stride];
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) dx[k * stride] = y[k * stride] * (g[k * stride] - dot);
+  }
+}
+
+}  // namespace
 
 void softmax_forward(const Tensor& x, const Tensor& y, int64_t outer, int64_t n, int64_t inner,
                      bool log) {
@@ -16,25 +64,11 @@ void softmax_forward(const Tensor& x, const Tensor& y, int64_t outer, int64_t n,
     const int64_t lines = outer * inner;
 #pragma omp parallel for if (lines * n >= kParallelGrain && lines > 1)
     for (int64_t line = 0; line < lines; ++line) {
-      const int64_t o = line / inner, i = line % inner;
-      const T* in = px + o * n * inner + i;
-      T* out = py + o * n * inner + i;
-      T m = in[0];
-      for (int64_t k = 1; k < n; ++k) m = std::max(m, in[k * inner]);
-      T total = 0;
-      if (log) {
-        for (int64_t k = 0; k < n; ++k) total += std::exp(in[k * inner] - m);
-        const T shift = m + std::log(total);
-        for (int64_t k = 0; k < n; ++k) out[k * inner] = in[k * inner] - shift;
-      } else {
-        for (int64_t k = 0; k < n; ++k) {
-          T e = std::exp(in[k * inner] - m);
-          out[k * inner] = e;
-          total += e;
-        }
-        const T inv = T(1) / total;
-        for (int64_t k = 0; k < n; ++k) out[k * inner] *= inv;
-      }
+      const int64_t base = (line / inner) * n * inner + line % inner;
+      if (inner == 1)
+        softmax_line(px + base, py + base, n, 1, log);  // contiguous: stride known at compile time
+      else
+        softmax_line(px + base, py + base, n, inner, log);
     }
   });
 }
@@ -50,17 +84,10 @@ void softmax_backward(const Tensor& y, const Tensor& grad_y, const Tensor& grad_
 #pragma omp parallel for if (lines * n >= kParallelGrain && lines > 1)
     for (int64_t line = 0; line < lines; ++line) {
       const int64_t base = (line / inner) * n * inner + line % inner;
-      const T* yl = py + base;
-      const T* gl = pg + base;
-      T* dl = pdx + base;
-      T dot = 0;
-      if (log) {
-        for (int64_t k = 0; k < n; ++k) dot += gl[k * inner];
-        for (int64_t k = 0; k < n; ++k) dl[k * inner] = gl[k * inner] - std::exp(yl[k * inner]) * dot;
-      } else {
-        for (int64_t k = 0; k < n; ++k) dot += gl[k * inner] * yl[k * inner];
-        for (int64_t k = 0; k < n; ++k) dl[k * inner] = yl[k * inner] * (gl[k * inner] - dot);
-      }
+      if (inner == 1)
+        softmax_backward_line(py + base, pg + base, pdx + base, n, 1, log);
+      else
+        softmax_backward_line(py + base, pg + base, pdx + base, n, inner, log);
     }
   });
 }

@@ -1,6 +1,7 @@
 // CPU kernels of the unary ops: flat loops over contiguous data, split across threads.
 #include <cmath>
 
+#include "core/ops/fast_math.h"
 #include "core/ops/iterate.h"
 #include "core/ops/unary/unary_kernels.h"
 
@@ -47,14 +48,14 @@ void unary_forward(UnaryOp op, double exponent, const Tensor& x, const Tensor& y
     const T p = static_cast<T>(exponent);
     switch (op) {
       case UnaryOp::neg: return map<T>(x, y, [](T v) { return -v; });
-      case UnaryOp::exp: return map<T>(x, y, [](T v) { return std::exp(v); });
+      case UnaryOp::exp: return map<T>(x, y, [](T v) { return fast_exp(v); });
       case UnaryOp::log: return map<T>(x, y, [](T v) { return std::log(v); });
       case UnaryOp::sqrt: return map<T>(x, y, [](T v) { return std::sqrt(v); });
       case UnaryOp::pow: return map<T>(x, y, [p](T v) { return std::pow(v, p); });
       case UnaryOp::tanh: return map<T>(x, y, [](T v) { return std::tanh(v); });
       case UnaryOp::gelu:
         return map<T>(x, y, [](T v) {
-          return v * T(0.5) * (T(1) + std::erf(v * T(kInvSqrt2)));
+          return v * T(0.5) * (T(1) + fast_erf(v * T(kInvSqrt2)));
         });
       case UnaryOp::relu: return map<T>(x, y, [](T v) { return v > T(0) ? v : T(0); });
     }
@@ -83,8 +84,8 @@ void unary_backward(UnaryOp op, double exponent, const Tensor& x, const Tensor& 
                                [](T, T v, T g) { return g * (T(1) - v * v); });
       case UnaryOp::gelu:
         return map_backward<T>(x, y, grad_y, grad_x, [](T u, T, T g) {
-          T cdf = T(0.5) * (T(1) + std::erf(u * T(kInvSqrt2)));
-          T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * u * u);
+          T cdf = T(0.5) * (T(1) + fast_erf(u * T(kInvSqrt2)));
+          T pdf = T(kInvSqrt2Pi) * fast_exp(T(-0.5) * u * u);
           return g * (cdf + u * pdf);
         });
       case UnaryOp::relu:
