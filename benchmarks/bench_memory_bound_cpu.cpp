@@ -1,0 +1,110 @@
+// Memory-bound CPU kernels against a plain memory copy of the same traffic.
+//
+// Each kernel reads its input once and writes its output once (layer_norm also reads its
+// small weight and bias), so the copy of an equally sized buffer is its roofline. Sizes
+// (~25 MB a tensor) are past the caches, at BERT shapes: softmax over attention rows
+// [batch 32 × 12 heads × 128 queries, 128 keys], layer_norm over [16384 tokens, 384],
+// gelu over the FFN activations [4096, 1536].
+//
+// Two ways to call each: the kernel into a preallocated output (what the kernel costs), and
+// the public op (adds allocation of the output and the first-touch page faults of that fresh
+// memory — what a training step pays today).
+//
+// Run: OMP_NUM_THREADS=2 build/bin/bench_memory_bound_cpu
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstring>
+
+#include "core/ops.h"
+#include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "core/ops/softmax/softmax_kernels.h"
+#include "core/ops/unary/unary_kernels.h"
+
+using namespace tt;
+
+namespace {
+
+constexpr int64_t kSoftmaxRows = 32 * 12 * 128, kSoftmaxCols = 128;
+constexpr int64_t kTokens = 16384, kHidden = 384;
+constexpr int64_t kFfnRows = 4096, kFfnCols = 1536;
+
+Tensor random_f32(const Shape& shape) {
+  Generator gen(1);
+  return uniform(shape, -3.0, 3.0, DType::f32, gen);
+}
+
+// Bytes read plus bytes written per iteration; reported as bytes_per_second.
+void set_traffic(benchmark::State& state, int64_t bytes_per_iteration) {
+  state.SetBytesProcessed(state.iterations() * bytes_per_iteration);
+}
+
+// The baseline: copy n floats with the same threads (reads n, writes n).
+void copy(benchmark::State& state, int64_t n) {
+  Tensor src = random_f32({n}), dst = empty({n});
+  const float* s = src.data<float>();
+  float* d = dst.data<float>();
+  for (auto _ : state) {
+#pragma omp parallel
+    {
+      const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+      const int64_t begin = n * t / threads, end = n * (t + 1) / threads;
+      std::memcpy(d + begin, s + begin, (end - begin) * sizeof(float));
+    }
+    benchmark::DoNotOptimize(d);
+  }
+  set_traffic(state, 2 * n * 4);
+}
+
+void BM_copy_softmax_size(benchmark::State& s) { copy(s, kSoftmaxRows * kSoftmaxCols); }
+void BM_copy_layer_norm_size(benchmark::State& s) { copy(s, kTokens * kHidden); }
+void BM_copy_gelu_size(benchmark::State& s) { copy(s, kFfnRows * kFfnCols); }
+
+void BM_softmax_kernel(benchmark::State& state) {
+  Tensor x = random_f32({kSoftmaxRows, kSoftmaxCols}), y = empty(x.shape());
+  for (auto _ : state) cpu::softmax_forward(x, y, kSoftmaxRows, kSoftmaxCols, 1, false);
+  set_traffic(state, 2 * x.numel() * 4);
+}
+void BM_softmax_op(benchmark::State& state) {
+  Tensor x = random_f32({kSoftmaxRows, kSoftmaxCols});
+  for (auto _ : state) benchmark::DoNotOptimize(softmax(x, -1));
+  set_traffic(state, 2 * x.numel() * 4);
+}
+
+void BM_layer_norm_kernel(benchmark::State& state) {
+  Tensor x = random_f32({kTokens, kHidden}), y = empty(x.shape());
+  Tensor w = random_f32({kHidden}), b = random_f32({kHidden});
+  Tensor mean = empty({kTokens}), rstd = empty({kTokens});
+  for (auto _ : state) cpu::layer_norm_forward(x, w, b, 1e-12, y, mean, rstd);
+  set_traffic(state, 2 * x.numel() * 4);
+}
+void BM_layer_norm_op(benchmark::State& state) {
+  Tensor x = random_f32({kTokens, kHidden});
+  Tensor w = random_f32({kHidden}), b = random_f32({kHidden});
+  for (auto _ : state) benchmark::DoNotOptimize(layer_norm(x, w, b, 1e-12));
+  set_traffic(state, 2 * x.numel() * 4);
+}
+
+void BM_gelu_kernel(benchmark::State& state) {
+  Tensor x = random_f32({kFfnRows, kFfnCols}), y = empty(x.shape());
+  for (auto _ : state) cpu::unary_forward(UnaryOp::gelu, 0.0, x, y);
+  set_traffic(state, 2 * x.numel() * 4);
+}
+void BM_gelu_op(benchmark::State& state) {
+  Tensor x = random_f32({kFfnRows, kFfnCols});
+  for (auto _ : state) benchmark::DoNotOptimize(gelu(x));
+  set_traffic(state, 2 * x.numel() * 4);
+}
+
+}  // namespace
+
+BENCHMARK(BM_copy_softmax_size)->UseRealTime();
+BENCHMARK(BM_softmax_kernel)->UseRealTime();
+BENCHMARK(BM_softmax_op)->UseRealTime();
+BENCHMARK(BM_copy_layer_norm_size)->UseRealTime();
+BENCHMARK(BM_layer_norm_kernel)->UseRealTime();
+BENCHMARK(BM_layer_norm_op)->UseRealTime();
+BENCHMARK(BM_copy_gelu_size)->UseRealTime();
+BENCHMARK(BM_gelu_kernel)->UseRealTime();
+BENCHMARK(BM_gelu_op)->UseRealTime();
+BENCHMARK_MAIN();

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs tinytune's build and test dependencies from Debian's packages (root or sudo).
+# Why each one is in the README ("Dependencies").
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config  # build
+  libopenblas-dev                   # CPU GEMM baseline (selectable at run time, never default)
+  doctest-dev                       # tests
+  libbenchmark-dev                  # benchmarks/
+  nlohmann-json3-dev                # safetensors headers (and, later, config.json)
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
