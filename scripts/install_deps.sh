@@ -7,7 +7,9 @@ packages=(
   libopenblas-dev                   # CPU GEMM baseline (selectable at run time, never default)
   doctest-dev                       # tests
   libbenchmark-dev                  # benchmarks/
-  nlohmann-json3-dev                # safetensors headers (and, later, config.json)
+  nlohmann-json3-dev                # JSON: safetensors headers, config.json
+  libutf8proc-dev                   # Unicode NFD and categories for WordPiece
+  libsentencepiece-dev              # SentencePiece models
 )
 missing=()
 for p in "${packages[@]}"; do

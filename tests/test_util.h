@@ -3,6 +3,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
 
@@ -50,6 +51,18 @@ inline Shape broadcast_partner(std::mt19937& rng, const Shape& a) {
   for (auto& s : b)
     if (coin(rng)) s = 1;
   return b;
+}
+
+// max|a - e| / max|e|: the per-tensor relative error the golden tests bound.
+inline double max_relative_error(const Tensor& actual, const Tensor& expected) {
+  REQUIRE(actual.shape() == expected.shape());
+  std::vector<double> a = actual.to_vector<double>(), e = expected.to_vector<double>();
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::abs(a[i] - e[i]));
+    scale = std::max(scale, std::abs(e[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
 }
 
 }  // namespace tt::test

@@ -1,0 +1,31 @@
+// Linear: y = x Wᵀ + b, with W stored [out_features, in_features] as in PyTorch/HF.
+//
+// The `adapter` hook is the one seam PEFT uses: when set, forward() hands the input to the
+// adapter, which computes the adapted output from the frozen base layer (nn/ knows nothing
+// else of peft/).
+#pragma once
+#include "nn/module.h"
+
+namespace tt::nn {
+
+class Linear;
+
+class LinearAdapter {
+ public:
+  virtual ~LinearAdapter() = default;
+  virtual Tensor forward(const Linear& base, const Tensor& x) = 0;
+};
+
+class Linear : public Module {
+ public:
+  // HF BERT initialisation: W ~ N(0, init_std²), b = 0.
+  Linear(int64_t in_features, int64_t out_features, bool bias = true, double init_std = 0.02);
+  Tensor forward(const Tensor& x);
+  Tensor base_forward(const Tensor& x) const;  // x Wᵀ + b, ignoring any adapter
+
+  int64_t in_features, out_features;
+  Tensor weight, bias;  // bias undefined when built without
+  std::shared_ptr<LinearAdapter> adapter;
+};
+
+}  // namespace tt::nn
