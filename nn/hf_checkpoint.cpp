@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/io/safetensors.h"
+#include "nn/init.h"
 
 namespace tt::nn {
 
@@ -41,6 +42,12 @@ std::vector<std::string> candidate_names(const std::string& name) {
   swap_suffix(".weight", ".gamma");
   swap_suffix(".bias", ".beta");
   return out;
+}
+
+// HF's initialisation for the parameters the file did not provide (a new classifier head).
+void init_missing(Module& model, const LoadReport& report, double std) {
+  auto params = model.state_dict();
+  for (const std::string& name : report.initialized) init_by_name(name, params.at(name), std);
 }
 
 }  // namespace
@@ -91,9 +98,14 @@ LoadReport load_hf_weights(Module& model, const std::string& weights_file,
 std::shared_ptr<BertModel> load_bert_model(const std::string& dir, LoadReport* report) {
   std::string root = resolve_hf_model_dir(dir);
   BertConfig config = BertConfig::from_json_file((fs::path(root) / "config.json").string());
-  auto model = std::make_shared<BertModel>(config);
+  std::shared_ptr<BertModel> model;
+  {
+    SkipInitGuard skip;  // every weight comes from the file; the rest is initialised below
+    model = std::make_shared<BertModel>(config);
+  }
   // A few checkpoints (sentence-transformers exports among them) drop the pooler.
   LoadReport r = load_hf_weights(*model, (fs::path(root) / "model.safetensors").string(), {"pooler."});
+  init_missing(*model, r, config.initializer_range);
   if (report) *report = r;
   return model;
 }
@@ -104,9 +116,14 @@ std::shared_ptr<BertForSequenceClassification> load_bert_for_classification(
   BertConfig config = BertConfig::from_json_file((fs::path(root) / "config.json").string());
   TT_CHECK(num_labels >= 1, "load_bert_for_classification: num_labels must be >= 1, got ", num_labels);
   config.num_labels = num_labels;
-  auto model = std::make_shared<BertForSequenceClassification>(config);
+  std::shared_ptr<BertForSequenceClassification> model;
+  {
+    SkipInitGuard skip;
+    model = std::make_shared<BertForSequenceClassification>(config);
+  }
   LoadReport r = load_hf_weights(*model, (fs::path(root) / "model.safetensors").string(),
                                  {"classifier.", "bert.pooler."});
+  init_missing(*model, r, config.initializer_range);
   if (report) *report = r;
   return model;
 }

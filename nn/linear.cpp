@@ -1,13 +1,14 @@
 #include "nn/linear.h"
 
 #include "core/ops.h"
+#include "nn/init.h"
 
 namespace tt::nn {
 
 Linear::Linear(int64_t in, int64_t out, bool with_bias, double init_std)
     : in_features(in), out_features(out) {
   TT_CHECK(in > 0 && out > 0, "Linear: features must be positive, got in=", in, " out=", out);
-  weight = register_parameter("weight", normal({out, in}, 0.0, init_std));
+  weight = register_parameter("weight", init_normal({out, in}, init_std));
   if (with_bias) bias = register_parameter("bias", zeros({out}));
 }
 
