@@ -1,0 +1,58 @@
+// The OpenBLAS baseline backend: a thin wrapper over cblas_?gemm (row-major).
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+
+#include "core/blas/gemm.h"
+#include "core/error.h"
+
+namespace tt::blas {
+
+namespace {
+
+// Give OpenBLAS the same thread count as our OpenMP kernel, so comparisons are like for like.
+// Done once: openblas_set_num_threads is not meant to be called on every GEMM.
+void init_openblas_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(omp_get_max_threads()); });
+}
+
+void check_args(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                int64_t lda, int64_t ldb, int64_t ldc) {
+  TT_CHECK(M >= 0 && N >= 0 && K >= 0, name, ": negative size M=", M, " N=", N, " K=", K);
+  TT_CHECK(lda >= std::max<int64_t>(1, trans_a ? M : K), name, ": lda=", lda, " too small");
+  TT_CHECK(ldb >= std::max<int64_t>(1, trans_b ? K : N), name, ": ldb=", ldb, " too small");
+  TT_CHECK(ldc >= std::max<int64_t>(1, N), name, ": ldc=", ldc, " too small");
+  // OpenBLAS here is built with 32-bit blasint.
+  TT_CHECK(std::max({M, N, K, lda, ldb, ldc}) <= INT_MAX, name,
+           ": sizes exceed OpenBLAS's 32-bit integer interface");
+}
+
+CBLAS_TRANSPOSE op(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
+
+}  // namespace
+
+void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                   float* C, int64_t ldc) {
+  check_args("gemm_openblas(f32)", trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  init_openblas_threads();
+  cblas_sgemm(CblasRowMajor, op(trans_a), op(trans_b), int(M), int(N), int(K), alpha, A,
+              int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
+                   const double* A, int64_t lda, const double* B, int64_t ldb, double beta,
+                   double* C, int64_t ldc) {
+  check_args("gemm_openblas(f64)", trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  init_openblas_threads();
+  cblas_dgemm(CblasRowMajor, op(trans_a), op(trans_b), int(M), int(N), int(K), alpha, A,
+              int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+}  // namespace tt::blas
