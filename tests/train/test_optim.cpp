@@ -1,0 +1,79 @@
+// AdamW, the linear warmup/decay schedule and global-norm clipping against PyTorch: 20 steps
+// replayed from tests/fixtures/optim_reference.safetensors (tests/reference/make_optim.py).
+#include "core/io/safetensors.h"
+#include "tests/test_util.h"
+#include "train/adamw.h"
+#include "train/clip_grad.h"
+#include "train/lr_schedule.h"
+
+using namespace tt;
+using tt::test::max_relative_error;
+
+TEST_CASE("optim: AdamW + linear schedule + clipping match PyTorch over 20 steps (f64)") {
+  auto ref = io::load_safetensors(std::string(TINYTUNE_FIXTURE_DIR) + "/optim_reference.safetensors");
+  Tensor decay = ref["init.decay"].clone().set_requires_grad(true);
+  Tensor no_decay = ref["init.no_decay"].clone().set_requires_grad(true);
+  const double base_lr = 1e-2;
+  train::AdamW optimizer({{{decay}, 0.1}, {{no_decay}, 0.0}}, {.lr = base_lr});
+  train::LrSchedule schedule(train::ScheduleKind::linear, 3, 20);
+  for (int64_t step = 0; step < 20; ++step) {
+    CAPTURE(step);
+    const std::string s = std::to_string(step);
+    decay.impl().grad = ref["grad" + s + ".decay"].clone().impl_ptr();
+    no_decay.impl().grad = ref["grad" + s + ".no_decay"].clone().impl_ptr();
+    const double norm = train::clip_grad_norm({decay, no_decay}, 1.0);
+    CHECK(norm == doctest::Approx(ref["grad_norm"].get(step)).epsilon(1e-12));
+    optimizer.set_lr(base_lr * schedule.factor(step));
+    CHECK(optimizer.lr() == doctest::Approx(ref["lr"].get(step)).epsilon(1e-12));
+    optimizer.step();
+    CHECK(max_relative_error(decay, ref["after" + s + ".decay"]) <= 1e-12);
+    CHECK(max_relative_error(no_decay, ref["after" + s + ".no_decay"]) <= 1e-12);
+  }
+}
+
+TEST_CASE("optim: schedules") {
+  train::LrSchedule linear(train::ScheduleKind::linear, 10, 110);
+  CHECK(linear.factor(0) == 0.0);
+  CHECK(linear.factor(5) == 0.5);
+  CHECK(linear.factor(10) == 1.0);
+  CHECK(linear.factor(60) == 0.5);
+  CHECK(linear.factor(110) == 0.0);
+  CHECK(linear.factor(200) == 0.0);
+  train::LrSchedule constant(train::ScheduleKind::constant, 4, 100);
+  CHECK(constant.factor(2) == 0.5);
+  CHECK(constant.factor(50) == 1.0);
+  CHECK_THROWS_AS(train::parse_schedule("cosine_restarts"), Error);
+}
+
+TEST_CASE("optim: clipping leaves small gradients alone and scales large ones to max_norm") {
+  Tensor a = ones({4}, DType::f64).set_requires_grad(true);
+  a.impl().grad = from_vector(std::vector<double>{0.1, 0.0, 0.0, 0.0}, {4}, DType::f64).impl_ptr();
+  CHECK(train::clip_grad_norm({a}, 1.0) == doctest::Approx(0.1));
+  CHECK(a.grad().get(0) == 0.1);
+  a.impl().grad = from_vector(std::vector<double>{3.0, 4.0, 0.0, 0.0}, {4}, DType::f64).impl_ptr();
+  CHECK(train::clip_grad_norm({a}, 1.0) == doctest::Approx(5.0));
+  CHECK(a.grad().get(0) == doctest::Approx(0.6).epsilon(1e-6));
+  CHECK(a.grad().get(1) == doctest::Approx(0.8).epsilon(1e-6));
+}
+
+TEST_CASE("optim: decay groups exclude biases and LayerNorm weights, and frozen parameters") {
+  Tensor w = ones({2, 2}).set_requires_grad(true), b = ones({2}).set_requires_grad(true);
+  Tensor ln = ones({2}).set_requires_grad(true), frozen = ones({2});
+  auto groups = train::decay_groups({{"layer.dense.weight", w}, {"layer.dense.bias", b},
+                                     {"layer.LayerNorm.weight", ln}, {"other.weight", frozen}},
+                                    0.01);
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].weight_decay == 0.01);
+  CHECK(groups[0].params.size() == 1);
+  CHECK(groups[0].params[0].storage() == w.storage());
+  CHECK(groups[1].weight_decay == 0.0);
+  CHECK(groups[1].params.size() == 2);
+}
+
+TEST_CASE("optim: bad hyper-parameters are clear errors") {
+  Tensor w = ones({2}).set_requires_grad(true);
+  CHECK_THROWS_WITH_AS(train::AdamW({{{w}, 0.0}}, {.lr = -1.0}), doctest::Contains("lr"), Error);
+  CHECK_THROWS_WITH_AS(train::AdamW({{{w}, -0.1}}, {}), doctest::Contains("weight_decay"), Error);
+  CHECK_THROWS_WITH_AS(train::AdamW({{{ones({2})}, 0.0}}, {}), doctest::Contains("require grad"), Error);
+  CHECK_THROWS_WITH_AS(train::clip_grad_norm({w}, 0.0), doctest::Contains("max_norm"), Error);
+}

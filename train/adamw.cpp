@@ -1,0 +1,86 @@
+#include "train/adamw.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace tt::train {
+
+AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions options)
+    : groups_(std::move(groups)), options_(options) {
+  TT_CHECK(options.lr >= 0, "AdamW: lr must be >= 0, got ", options.lr);
+  TT_CHECK(options.beta1 >= 0 && options.beta1 < 1 && options.beta2 >= 0 && options.beta2 < 1,
+           "AdamW: betas must be in [0, 1), got ", options.beta1, ", ", options.beta2);
+  TT_CHECK(options.eps > 0, "AdamW: eps must be > 0, got ", options.eps);
+  for (const ParamGroup& group : groups_) {
+    TT_CHECK(group.weight_decay >= 0, "AdamW: weight_decay must be >= 0, got ", group.weight_decay);
+    for (const Tensor& p : group.params) {
+      TT_CHECK(p.is_leaf() && p.requires_grad() && p.is_contiguous(),
+               "AdamW: parameters must be contiguous leaves that require grad (shape ",
+               shape_str(p.shape()), ")");
+      moments_.emplace_back(zeros(p.shape(), p.dtype(), p.device()),
+                            zeros(p.shape(), p.dtype(), p.device()));
+    }
+  }
+}
+
+namespace {
+
+template <typename T>
+void adamw_update(T* p, const T* g, T* m, T* v, int64_t n, double lr, double decay, double beta1,
+                  double beta2, double eps, double bias1, double bias2_sqrt) {
+  const T keep = static_cast<T>(1.0 - lr * decay), b1 = static_cast<T>(beta1),
+          b2 = static_cast<T>(beta2), step_size = static_cast<T>(lr / bias1),
+          inv_bias2_sqrt = static_cast<T>(1.0 / bias2_sqrt), e = static_cast<T>(eps);
+#pragma omp parallel for simd if (n >= 65536)
+  for (int64_t i = 0; i < n; ++i) {
+    const T pi = p[i] * keep;
+    const T mi = b1 * m[i] + (T(1) - b1) * g[i];
+    const T vi = b2 * v[i] + (T(1) - b2) * g[i] * g[i];
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - step_size * mi / (std::sqrt(vi) * inv_bias2_sqrt + e);
+  }
+}
+
+}  // namespace
+
+void AdamW::step() {
+  ++step_;
+  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
+  const double bias2_sqrt = std::sqrt(1.0 - std::pow(options_.beta2, static_cast<double>(step_)));
+  size_t index = 0;
+  for (ParamGroup& group : groups_) {
+    for (Tensor& p : group.params) {
+      auto& [m, v] = moments_[index++];
+      Tensor g = p.grad();
+      if (!g.defined()) continue;
+      dispatch_floating(p.dtype(), "AdamW", [&](auto tag) {
+        using T = decltype(tag);
+        Tensor gc = g.contiguous();
+        adamw_update<T>(p.data<T>(), gc.data<T>(), m.data<T>(), v.data<T>(), p.numel(),
+                        options_.lr, group.weight_decay, options_.beta1, options_.beta2,
+                        options_.eps, bias1, bias2_sqrt);
+      });
+    }
+  }
+}
+
+void AdamW::zero_grad() {
+  for (ParamGroup& group : groups_)
+    for (Tensor& p : group.params) p.zero_grad();
+}
+
+std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Tensor>>& named_params,
+                                     double weight_decay) {
+  ParamGroup decay{{}, weight_decay}, no_decay{{}, 0.0};
+  for (const auto& [name, p] : named_params) {
+    if (!p.requires_grad()) continue;
+    const bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
+    const bool is_norm = name.find("LayerNorm.weight") != std::string::npos;
+    (is_bias || is_norm ? no_decay : decay).params.push_back(p);
+  }
+  return {decay, no_decay};
+}
+
+}  // namespace tt::train
