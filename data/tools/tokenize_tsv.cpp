@@ -1,0 +1,122 @@
+// tokenize_tsv: WordPiece-encodes one or two columns of a TSV, one JSON line per row
+//   {"input_ids":[...],"token_type_ids":[...],"attention_mask":[...]}
+// so scripts/check_tokenizer_agreement.py can compare tinytune with HF's BertTokenizerFast.
+//
+//   tokenize_tsv --vocab vocab.txt --input dev.tsv --columns 7,8 --skip-header --max-length 128
+//
+// Rows are split on '\n' (a trailing '\r' dropped) and fields on '\t' with no quote handling:
+// GLUE TSVs hold stray quotes that are part of the text.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "data/wordpiece.h"
+
+namespace {
+
+// "3" or "7,8" -> column indices (0-based); anything else is a flag error.
+std::vector<size_t> parse_columns(const std::string& text) {
+  std::vector<size_t> columns;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                      : comma - start);
+    TT_CHECK(!part.empty() && part.find_first_not_of("0123456789") == std::string::npos &&
+                 part.size() < 10,
+             "tokenize_tsv: --columns '", text,
+             "' is not valid; expected one or two 0-based column indices, e.g. 3 or 7,8");
+    columns.push_back(std::stoul(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  TT_CHECK(columns.size() <= 2, "tokenize_tsv: --columns '", text,
+           "' names ", columns.size(), " columns; expected one (a text) or two (a text pair)");
+  return columns;
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab == std::string_view::npos ? line.npos : tab - start));
+    if (tab == std::string_view::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+void print_ids(std::string& out, const char* key, const std::vector<int64_t>& ids) {
+  out += '"';
+  out += key;
+  out += "\":[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"WordPiece-encode one or two TSV columns; one JSON line per row"};
+  std::string vocab_path, input_path, columns_text;
+  bool skip_header = false;
+  int64_t max_length = 0;
+  app.add_option("--vocab", vocab_path, "vocab.txt, one token per line")->required();
+  app.add_option("--input", input_path, "the TSV file")->required();
+  app.add_option("--columns", columns_text, "0-based column of the text, or a,b for a pair")
+      ->required();
+  app.add_flag("--skip-header", skip_header, "the first line is a header, not a row");
+  app.add_option("--max-length", max_length, "ids per row at most, [CLS]/[SEP] included")
+      ->required()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const std::vector<size_t> columns = parse_columns(columns_text);
+    const tt::data::WordPieceTokenizer tokenizer(vocab_path);
+    std::ifstream in(input_path, std::ios::binary);
+    TT_CHECK(in, "tokenize_tsv: cannot open --input '", input_path, "'; expected a TSV file");
+
+    std::string line, out;
+    int64_t line_number = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (skip_header && line_number == 1) continue;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      auto fields = split_tabs(line);
+      for (size_t column : columns) {
+        TT_CHECK(column < fields.size(), input_path, ":", line_number, ": has ", fields.size(),
+                 " tab-separated fields; expected column ", column, " (0-based) to exist");
+      }
+      const std::string a(fields[columns[0]]);
+      const std::string b = columns.size() == 2 ? std::string(fields[columns[1]]) : "";
+      tt::data::Encoding enc;
+      try {
+        enc = tokenizer.encode(a, columns.size() == 2 ? &b : nullptr, max_length);
+      } catch (const tt::Error& e) {
+        throw tt::Error(tt::detail::concat(input_path, ":", line_number, ": ", e.what()));
+      }
+      out.clear();
+      out += '{';
+      print_ids(out, "input_ids", enc.input_ids);
+      out += ',';
+      print_ids(out, "token_type_ids", enc.token_type_ids);
+      out += ',';
+      print_ids(out, "attention_mask", enc.attention_mask);
+      out += "}\n";
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+  } catch (const tt::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,67 @@
+// train_sentencepiece: trains a SentencePiece model on one column of a TSV file.
+//
+//   train_sentencepiece --input train.tsv --column 0 --skip-header --vocab-size 8000
+//       --output models/sst2_sp      (writes models/sst2_sp.model and models/sst2_sp.vocab)
+//
+// Rows are split on '\n' (a trailing '\r' dropped) and fields on '\t' with no quote handling,
+// as GLUE TSVs need. Empty texts are skipped. Ids 0..3 of the model are <pad> <unk> <s> </s>;
+// SentencePieceTokenizer uses <s>/</s> as [CLS]/[SEP].
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "data/sentencepiece_tokenizer.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train a SentencePiece model on one column of a TSV file"};
+  std::string input_path, output_prefix;
+  size_t column = 0;
+  bool skip_header = false;
+  tt::data::SentencePieceTrainOptions options;
+  app.add_option("--input", input_path, "the TSV file")->required();
+  app.add_option("--column", column, "0-based column holding the text")->required();
+  app.add_option("--vocab-size", options.vocab_size, "pieces in the model, specials included")
+      ->required()
+      ->check(CLI::Range(5, 1 << 20));
+  app.add_option("--output", output_prefix, "writes PREFIX.model and PREFIX.vocab")->required();
+  app.add_flag("--skip-header", skip_header, "the first line is a header, not a row");
+  app.add_option("--model-type", options.model_type, "unigram (default), bpe, char or word")
+      ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
+  app.add_option("--threads", options.threads, "trainer threads (default 1)")
+      ->check(CLI::Range(1, 256));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    std::ifstream in(input_path, std::ios::binary);
+    TT_CHECK(in, "train_sentencepiece: cannot open --input '", input_path,
+             "'; expected a TSV file");
+    std::vector<std::string> sentences;
+    std::string line;
+    for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+      if (skip_header && line_number == 1) continue;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      // The column-th tab-separated field.
+      size_t start = 0;
+      for (size_t i = 0; i < column && start != std::string::npos; ++i) {
+        start = line.find('\t', start);
+        if (start != std::string::npos) ++start;
+      }
+      TT_CHECK(start != std::string::npos, input_path, ":", line_number,
+               ": too few tab-separated fields; expected column ", column, " (0-based)");
+      std::string text = line.substr(start, line.find('\t', start) - start);
+      if (!text.empty()) sentences.push_back(std::move(text));
+    }
+    tt::data::train_sentencepiece(sentences, output_prefix, options);
+    std::cerr << "train_sentencepiece: wrote " << output_prefix << ".model and " << output_prefix
+              << ".vocab (" << options.vocab_size << " pieces, " << sentences.size()
+              << " sentences)\n";
+  } catch (const tt::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
