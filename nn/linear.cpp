@@ -20,6 +20,11 @@ Tensor Linear::base_forward(const Tensor& x) const {
   return bias.defined() ? add(y, bias) : y;
 }
 
+void Linear::set_adapter(std::shared_ptr<LinearAdapter> a) {
+  TT_CHECK(!adapter, "Linear: an adapter is already installed on this layer");
+  adapter = register_module("", std::move(a));
+}
+
 Tensor Linear::forward(const Tensor& x) {
   return adapter ? adapter->forward(*this, x) : base_forward(x);
 }

@@ -10,9 +10,9 @@ namespace tt::nn {
 
 class Linear;
 
-class LinearAdapter {
+// An adapter is a Module: its parameters appear inside the wrapped Linear's namespace.
+class LinearAdapter : public Module {
  public:
-  virtual ~LinearAdapter() = default;
   virtual Tensor forward(const Linear& base, const Tensor& x) = 0;
 };
 
@@ -22,6 +22,8 @@ class Linear : public Module {
   Linear(int64_t in_features, int64_t out_features, bool bias = true, double init_std = 0.02);
   Tensor forward(const Tensor& x);
   Tensor base_forward(const Tensor& x) const;  // x Wᵀ + b, ignoring any adapter
+  // Installs the adapter (one per layer); its parameters join this module's.
+  void set_adapter(std::shared_ptr<LinearAdapter> a);
 
   int64_t in_features, out_features;
   Tensor weight, bias;  // bias undefined when built without

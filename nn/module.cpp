@@ -4,7 +4,10 @@
 
 namespace tt::nn {
 
+// A child registered under "" shares its parent's namespace: an adapter's "lora_A.weight"
+// inside the Linear "…query" becomes "…query.lora_A.weight", as HF PEFT names it.
 static std::string join(const std::string& prefix, const std::string& name) {
+  if (name.empty()) return prefix;
   return prefix.empty() ? name : prefix + "." + name;
 }
 

@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev                # JSON: safetensors headers, config.json
   libutf8proc-dev                   # Unicode NFD and categories for WordPiece
   libsentencepiece-dev              # SentencePiece models
+  libcli11-dev                      # command-line flags of the tools
+  libhdf5-dev                       # HDF5 training checkpoints (train/checkpoint.cpp)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,97 @@
+// train_glue: fine-tunes a BERT checkpoint on a GLUE task (see train/trainer.h for the outputs).
+//   train_glue --task sst2 --peft lora                   (model and data in their default places)
+// Exit codes: 0 done; 2 bad flags; 1 a runtime error (message names the file or flag);
+// 130/143 stopped by SIGINT/SIGTERM after saving checkpoint.h5 (resume with --resume).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "core/error.h"
+#include "train/trainer.h"
+
+using namespace tt;
+
+namespace {
+
+void on_signal(int signal) { train::g_stop_signal.store(signal); }
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : s + ",") {
+    if (c != ',') {
+      item += c;
+    } else if (!item.empty()) {
+      out.push_back(item);
+      item.clear();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  train::TrainConfig c;
+  CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
+  std::string target_modules = "query,value";
+  app.add_option("--task", c.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
+  app.add_option("--model", c.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
+  app.add_option("--data-dir", c.data_dir, "GLUE root with <TASK>/train.tsv, dev.tsv (scripts/get_glue.sh)")->capture_default_str();
+  app.add_option("--output-dir", c.output_dir, "default runs/<task>-<peft>-seed<seed>");
+  app.add_option("--peft", c.peft, "full or lora")->capture_default_str();
+  app.add_option("--epochs", c.epochs)->capture_default_str();
+  app.add_option("--max-steps", c.max_steps, "optimizer steps; > 0 overrides --epochs")->capture_default_str();
+  app.add_option("--batch-size", c.batch_size)->capture_default_str();
+  app.add_option("--eval-batch-size", c.eval_batch_size)->capture_default_str();
+  app.add_option("--lr", c.lr, "0: 2e-5 for full, 5e-4 for lora")->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay)->capture_default_str();
+  app.add_option("--warmup-ratio", c.warmup_ratio)->capture_default_str();
+  app.add_option("--schedule", c.schedule, "linear or constant (after warmup)")->capture_default_str();
+  app.add_option("--max-seq-length", c.max_seq_length)->capture_default_str();
+  app.add_option("--seed", c.seed)->capture_default_str();
+  app.add_option("--device", c.device, "auto, cpu or cuda")->capture_default_str();
+  app.add_option("--eval-every", c.eval_every, "optimizer steps; 0: each epoch's end")->capture_default_str();
+  app.add_option("--grad-accum", c.grad_accum)->capture_default_str();
+  app.add_option("--max-grad-norm", c.max_grad_norm, "0 disables clipping")->capture_default_str();
+  app.add_option("--threads", c.threads, "0: OpenMP's default")->capture_default_str();
+  app.add_option("--resume", c.resume, "checkpoint.h5 of an interrupted run");
+  app.add_option("--save-every", c.save_every, "optimizer steps; 0: only at the end")->capture_default_str();
+  app.add_option("--early-stopping", c.early_stopping, "evaluations without improvement; 0: never")->capture_default_str();
+  app.add_option("--stop-after", c.stop_after, "stop and save after this step, keeping the whole run's schedule")->capture_default_str();
+  app.add_option("--log-every", c.log_every)->capture_default_str();
+  app.add_option("--lora-r", c.lora_r)->capture_default_str();
+  app.add_option("--lora-alpha", c.lora_alpha)->capture_default_str();
+  app.add_option("--lora-dropout", c.lora_dropout)->capture_default_str();
+  app.add_option("--target-modules", target_modules, "comma-separated Linear names")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+    c.target_modules = split_commas(target_modules);
+    c.validate();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const Error& e) {
+    std::cerr << "train_glue: " << e.what() << "\n";
+    return 2;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    train::TrainResult r = train::train_glue(c);
+    if (r.stopped_by_signal) {
+      std::cerr << "train_glue: stopped by signal " << r.stopped_by_signal << "; state saved in "
+                << r.output_dir << "/checkpoint.h5 (continue with --resume)\n";
+      return 128 + r.stopped_by_signal;
+    }
+    std::cout << "dev";
+    for (auto& [name, value] : r.best_metrics) std::cout << ' ' << name << '=' << value;
+    std::cout << "  (" << r.output_dir << "/results.json)\n";
+    return 0;
+  } catch (const Error& e) {
+    std::cerr << "train_glue: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "train_glue: " << e.what() << "\n";
+    return 1;
+  }
+}

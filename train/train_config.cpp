@@ -1,0 +1,50 @@
+#include "train/train_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace tt::train {
+
+void TrainConfig::validate() const {
+  TT_CHECK(peft == "full" || peft == "lora", "--peft: unknown method '", peft,
+           "' (expected full or lora)");
+  TT_CHECK(epochs > 0 || max_steps > 0, "--epochs: must be > 0 (or give --max-steps), got ", epochs);
+  TT_CHECK(max_steps >= 0, "--max-steps: must be >= 0, got ", max_steps);
+  TT_CHECK(batch_size > 0, "--batch-size: must be > 0, got ", batch_size);
+  TT_CHECK(eval_batch_size > 0, "--eval-batch-size: must be > 0, got ", eval_batch_size);
+  TT_CHECK(lr >= 0, "--lr: must be >= 0 (0 picks the method's default), got ", lr);
+  TT_CHECK(weight_decay >= 0, "--weight-decay: must be >= 0, got ", weight_decay);
+  TT_CHECK(warmup_ratio >= 0 && warmup_ratio < 1, "--warmup-ratio: must be in [0, 1), got ", warmup_ratio);
+  TT_CHECK(max_seq_length >= 3 && max_seq_length <= 512, "--max-seq-length: must be in [3, 512], got ",
+           max_seq_length);
+  TT_CHECK(device == "auto" || device == "cpu" || device == "cuda", "--device: expected auto, cpu or cuda, got '",
+           device, "'");
+  TT_CHECK(eval_every >= 0, "--eval-every: must be >= 0, got ", eval_every);
+  TT_CHECK(grad_accum >= 1, "--grad-accum: must be >= 1, got ", grad_accum);
+  TT_CHECK(max_grad_norm >= 0, "--max-grad-norm: must be >= 0, got ", max_grad_norm);
+  TT_CHECK(threads >= 0, "--threads: must be >= 0, got ", threads);
+  TT_CHECK(save_every >= 0, "--save-every: must be >= 0, got ", save_every);
+  TT_CHECK(stop_after >= 0, "--stop-after: must be >= 0, got ", stop_after);
+  TT_CHECK(early_stopping >= 0, "--early-stopping: must be >= 0, got ", early_stopping);
+  TT_CHECK(log_every >= 1, "--log-every: must be >= 1, got ", log_every);
+  TT_CHECK(lora_r >= 1, "--lora-r: must be >= 1, got ", lora_r);
+  TT_CHECK(lora_alpha > 0, "--lora-alpha: must be > 0, got ", lora_alpha);
+  TT_CHECK(lora_dropout >= 0 && lora_dropout < 1, "--lora-dropout: must be in [0, 1), got ", lora_dropout);
+  TT_CHECK(!target_modules.empty(), "--target-modules: give at least one module name");
+}
+
+std::string TrainConfig::to_json() const {
+  nlohmann::json j = {
+      {"task", task}, {"model_dir", model_dir}, {"data_dir", data_dir}, {"output_dir", output_dir},
+      {"peft", peft}, {"epochs", epochs}, {"max_steps", max_steps}, {"batch_size", batch_size},
+      {"eval_batch_size", eval_batch_size}, {"lr", effective_lr()}, {"weight_decay", weight_decay},
+      {"warmup_ratio", warmup_ratio}, {"schedule", schedule}, {"max_seq_length", max_seq_length},
+      {"seed", seed}, {"device", device}, {"eval_every", eval_every}, {"grad_accum", grad_accum},
+      {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},
+      {"early_stopping", early_stopping}, {"lora_r", lora_r}, {"lora_alpha", lora_alpha},
+      {"lora_dropout", lora_dropout}, {"target_modules", target_modules}};
+  return j.dump();
+}
+
+}  // namespace tt::train

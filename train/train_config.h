@@ -1,0 +1,48 @@
+// Every setting of a GLUE fine-tuning run (the train_glue flags), with HF run_glue's defaults
+// where it has one.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tt::train {
+
+struct TrainConfig {
+  std::string task = "sst2";
+  std::string model_dir = "models/all-MiniLM-L6-v2";
+  std::string data_dir = "data/glue";
+  std::string output_dir;  // empty: runs/<task>-<peft>-seed<seed>
+  std::string peft = "lora";  // full | lora
+  int64_t epochs = 3;
+  int64_t max_steps = 0;  // > 0 overrides epochs
+  int64_t batch_size = 32;
+  int64_t eval_batch_size = 64;
+  double lr = 0.0;  // 0: 2e-5 for full fine-tuning, 5e-4 for LoRA
+  double weight_decay = 0.0;
+  double warmup_ratio = 0.0;
+  std::string schedule = "linear";
+  int64_t max_seq_length = 128;
+  uint64_t seed = 42;
+  std::string device = "auto";
+  int64_t eval_every = 0;  // optimizer steps; 0: at the end of each epoch only
+  int64_t grad_accum = 1;
+  double max_grad_norm = 1.0;  // 0 disables clipping
+  int threads = 0;             // 0: OpenMP's default
+  std::string resume;
+  int64_t save_every = 0;  // optimizer steps; 0: only at the end (and on SIGINT/SIGTERM)
+  int64_t early_stopping = 0;  // evaluations without improvement before stopping; 0: never
+  int64_t stop_after = 0;  // stop (save, as on SIGINT) after this step, keeping the schedule of
+                           // the whole run: time-boxed runs, and the resume test; 0: never
+  int64_t log_every = 10;
+  int64_t lora_r = 8;
+  double lora_alpha = 16.0;
+  double lora_dropout = 0.1;
+  std::vector<std::string> target_modules{"query", "value"};
+
+  // Throws tt::Error naming the flag for a value out of range.
+  void validate() const;
+  double effective_lr() const { return lr > 0 ? lr : (peft == "full" ? 2e-5 : 5e-4); }
+  std::string to_json() const;
+};
+
+}  // namespace tt::train
