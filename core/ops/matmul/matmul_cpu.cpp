@@ -58,10 +58,17 @@ void matmul_forward(const Tensor& a, const Tensor& b, const Tensor& out) {
     const T* pa = A.tensor.template data<T>();
     const T* pb = B.tensor.template data<T>();
     T* pc = out.data<T>();
-#pragma omp parallel for if (split_batch)
-    for (int64_t i = 0; i < batch; ++i) {
+    auto one = [&](int64_t i) {
       blas::gemm(A.trans, B.trans, M, N, K, T(1), pa + batch_offset(i, sa), A.ld,
                  pb + batch_offset(i, sb), B.ld, T(0), pc + i * M * N, N);
+    };
+    // Two explicit branches, not `parallel for if (...)`: an inactive parallel region still
+    // counts as a nesting level in libgomp, which then gives GEMM's own region one thread.
+    if (split_batch) {
+#pragma omp parallel for
+      for (int64_t i = 0; i < batch; ++i) one(i);
+    } else {
+      for (int64_t i = 0; i < batch; ++i) one(i);
     }
   });
 }
