@@ -3,7 +3,10 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -64,6 +67,46 @@ inline double max_relative_error(const Tensor& actual, const Tensor& expected) {
   }
   return scale > 0 ? diff / scale : diff;
 }
+
+// Runs f, requires it to throw tt::Error, and checks that the message holds every fragment
+// (so a vague message fails the test). Returns the message.
+template <typename F>
+std::string check_error(F f, std::initializer_list<std::string> fragments) {
+  std::string message;
+  try {
+    f();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  INFO("message: ", message);
+  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
+  for (const std::string& fragment : fragments) {
+    INFO("missing fragment: ", fragment);
+    CHECK(message.find(fragment) != std::string::npos);
+  }
+  return message;
+}
+
+// A fresh directory under the system temp dir, removed with everything in it at scope exit
+// (permissions restored first, for tests that make it read-only).
+struct TempDir {
+  std::filesystem::path dir;
+  TempDir() {
+    static int counter = 0;
+    dir = std::filesystem::temp_directory_path() /
+          ("tinytune_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::create_directories(dir);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ignored);
+    std::filesystem::remove_all(dir, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
 
 }  // namespace tt::test
 

@@ -3,27 +3,7 @@
 #include "tests/test_util.h"
 
 using namespace tt;
-
-namespace {
-
-// Runs f, requires it to throw tt::Error, and checks the message holds every fragment.
-template <typename F>
-void check_error(F f, std::initializer_list<const char*> fragments) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  INFO("message: ", message);
-  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
-  for (const char* fragment : fragments) {
-    INFO("missing fragment: ", fragment);
-    CHECK(message.find(fragment) != std::string::npos);
-  }
-}
-
-}  // namespace
+using tt::test::check_error;
 
 TEST_CASE("errors: shapes that do not broadcast name the op and both shapes") {
   check_error([] { add(ones({2, 3}), ones({4})); }, {"add", "[2, 3]", "[4]", "broadcast"});

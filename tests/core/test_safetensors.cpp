@@ -16,27 +16,14 @@
 #include "core/error.h"
 #include "core/io/safetensors.h"
 #include "core/ops.h"
+#include "tests/test_util.h"
 
 using namespace tt;
+using tt::test::check_error;
+using tt::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() /
-          ("tinytune_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 void write_raw(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -53,23 +40,6 @@ std::string le64(uint64_t v) {
 // A safetensors file with the given header text (length-prefixed) followed by `data`.
 void write_file(const std::string& path, const std::string& header, const std::string& data) {
   write_raw(path, le64(header.size()) + header + data);
-}
-
-// Runs f, requires a tt::Error, and checks its message holds every fragment.
-template <typename F>
-void check_error(F f, std::initializer_list<std::string> fragments) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  INFO("message: ", message);
-  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
-  for (const std::string& fragment : fragments) {
-    INFO("missing fragment: ", fragment);
-    CHECK(message.find(fragment) != std::string::npos);
-  }
 }
 
 // Loading `path` fails with a message naming the file and holding `what`.

@@ -9,8 +9,10 @@
 
 #include "core/error.h"
 #include "data/sentencepiece_tokenizer.h"
+#include "tests/test_util.h"
 
 using namespace tt;
+using tt::test::check_error;
 using namespace tt::data;
 
 namespace {
@@ -49,22 +51,6 @@ std::string tiny_model(const std::string& name, std::vector<std::string> control
   options.control_symbols = std::move(control_symbols);
   train_sentencepiece(corpus(), prefix, options);
   return prefix + ".model";
-}
-
-template <typename F>
-void check_error(F f, std::initializer_list<std::string> fragments) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  INFO("message: ", message);
-  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
-  for (const auto& fragment : fragments) {
-    INFO("missing fragment: ", fragment);
-    CHECK(message.find(fragment) != std::string::npos);
-  }
 }
 
 const std::vector<std::string> kTexts = {

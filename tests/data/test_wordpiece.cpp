@@ -10,8 +10,10 @@
 
 #include "core/error.h"
 #include "data/wordpiece.h"
+#include "tests/test_util.h"
 
 using namespace tt;
+using tt::test::check_error;
 using namespace tt::data;
 using nlohmann::json;
 
@@ -26,23 +28,6 @@ const json& cases() {
     return json::parse(in);
   }();
   return data;
-}
-
-// Runs f, requires a tt::Error, and checks the message holds every fragment.
-template <typename F>
-void check_error(F f, std::initializer_list<std::string> fragments) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  INFO("message: ", message);
-  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
-  for (const auto& fragment : fragments) {
-    INFO("missing fragment: ", fragment);
-    CHECK(message.find(fragment) != std::string::npos);
-  }
 }
 
 // This run's scratch directory (per process, so parallel runs don't collide), removed at exit.

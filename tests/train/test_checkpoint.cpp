@@ -22,29 +22,15 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "train/checkpoint.h"
+#include "tests/test_util.h"
 
 using namespace tt;
+using tt::test::check_error;
+using tt::test::TempDir;
 using train::Checkpoint;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() /
-          ("tinytune_checkpoint_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(dir, ignored);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -63,24 +49,6 @@ std::string from_hex(const std::string& hex) {
   for (size_t i = 0; i + 1 < hex.size(); i += 2)
     bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return bytes;
-}
-
-// Runs f, requires a tt::Error, and checks its message holds every fragment.
-template <typename F>
-std::string check_error(F f, std::initializer_list<std::string> fragments) {
-  std::string message;
-  try {
-    f();
-  } catch (const Error& e) {
-    message = e.what();
-  }
-  INFO("message: ", message);
-  REQUIRE_MESSAGE(!message.empty(), "expected a tt::Error");
-  for (const std::string& fragment : fragments) {
-    INFO("missing fragment: ", fragment);
-    CHECK(message.find(fragment) != std::string::npos);
-  }
-  return message;
 }
 
 void check_load_error(const std::string& path, const std::string& what) {
