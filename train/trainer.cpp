@@ -139,8 +139,15 @@ Checkpoint capture(const Run& run, bool with_optimizer) {
 
 void restore(Run& run, const std::string& path) {
   Checkpoint c = load_checkpoint(path);
+  // Every lookup names the file and the missing entry (a checkpoint of another program, say).
+  auto need = [&](const auto& map, const std::string& key) -> const auto& {
+    auto it = map.find(key);
+    TT_CHECK(it != map.end(), "--resume: ", path, " is not a train_glue checkpoint (no '", key, "')");
+    return it->second;
+  };
   // A resume must continue the same run: the settings that shape it must agree.
-  auto saved = nlohmann::json::parse(c.strings.at("config"));
+  auto saved = nlohmann::json::parse(need(c.strings, "config"), nullptr, /*allow_exceptions=*/false);
+  TT_CHECK(saved.is_object(), "--resume: ", path, ": the stored config is not a JSON object");
   auto now = nlohmann::json::parse(run.config.to_json());
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
                           "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule"})
@@ -162,14 +169,14 @@ void restore(Run& run, const std::string& path) {
     copy_into(moments[i].first, m->second);
     copy_into(moments[i].second, v->second);
   }
-  run.optimizer->set_steps(c.integers.at("optimizer/steps"));
-  run.step = c.integers.at("step");
-  run.epoch = c.integers.at("epoch");
-  run.next_batch = c.integers.at("next_batch");
-  run.evals_without_improvement = c.integers.at("evals_without_improvement");
-  run.best_metric = c.reals.at("best_metric");
-  default_generator().manual_seed(static_cast<uint64_t>(c.integers.at("rng/seed")));
-  default_generator().set_offset(static_cast<uint64_t>(c.integers.at("rng/offset")));
+  run.optimizer->set_steps(need(c.integers, "optimizer/steps"));
+  run.step = need(c.integers, "step");
+  run.epoch = need(c.integers, "epoch");
+  run.next_batch = need(c.integers, "next_batch");
+  run.evals_without_improvement = need(c.integers, "evals_without_improvement");
+  run.best_metric = need(c.reals, "best_metric");
+  default_generator().manual_seed(static_cast<uint64_t>(need(c.integers, "rng/seed")));
+  default_generator().set_offset(static_cast<uint64_t>(need(c.integers, "rng/offset")));
 }
 
 void log_line(Run& run, const nlohmann::json& line) { run.metrics << line.dump() << '\n' << std::flush; }
