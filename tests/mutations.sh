@@ -38,7 +38,10 @@ PY
   if ! cmake --build "$scratch/build" -j "$(nproc)" >/dev/null 2>&1; then
     echo "MUTANT DID NOT BUILD: $what"; missed=$((missed + 1))
   else
-    failed=$("$scratch/build/bin/tinytune_tests" 2>&1 | grep -E "^TEST CASE:" | sed 's/TEST CASE: *//' | sort -u | paste -sd ';' -)
+    # Test cases with an ERROR line (doctest also prints a TEST CASE header for MESSAGE/WARN).
+    failed=$("$scratch/build/bin/tinytune_tests" 2>&1 | awk '
+      /^TEST CASE:/ { sub(/^TEST CASE: */, ""); name = $0 }
+      / ERROR: / && name != "" { print name; name = "" }' | sort -u | paste -sd ';' -)
     if [ -n "$failed" ]; then echo "caught  : $what -> $failed"; else echo "MISSED  : $what"; missed=$((missed + 1)); fi
   fi
   cp "$file" "$scratch/$file"
