@@ -1,0 +1,160 @@
+"""PyTorch + transformers + HF PEFT reference for train_glue: the same recipe, written as a plain
+loop so every setting is visible. AdamW (eps 1e-8, no decay on biases and LayerNorm weights),
+linear schedule with warmup, clipping at 1.0, dynamic padding, evaluation every N steps.
+Differences from tinytune that remain: the shuffle order (torch.randperm here) and the random
+init of the classifier and LoRA A.
+
+    /work/venv/bin/python benchmarks/reference/train_glue_torch.py --task sst2 --peft lora \
+        --max-steps 1200 --eval-every 300 --threads 2        (needs torch, transformers, peft, scipy, sklearn)
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import f1_score, matthews_corrcoef
+from transformers import BertForSequenceClassification, BertTokenizerFast, get_linear_schedule_with_warmup
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# task: folder, header, text_a column, text_b column, label column, labels (None: regression)
+TASKS = {
+    "sst2": ("SST-2", True, 0, None, 1, ["0", "1"]),
+    "cola": ("CoLA", False, 3, None, 1, ["0", "1"]),
+    "mrpc": ("MRPC", True, 3, 4, 0, ["0", "1"]),
+    "stsb": ("STS-B", True, 7, 8, 9, None),
+    "rte": ("RTE", True, 1, 2, 3, ["entailment", "not_entailment"]),
+    "qnli": ("QNLI", True, 1, 2, 3, ["entailment", "not_entailment"]),
+}
+
+p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+p.add_argument("--task", default="sst2", choices=sorted(TASKS))
+p.add_argument("--model", default=os.path.join(ROOT, "models/all-MiniLM-L6-v2"))
+p.add_argument("--data-dir", default=os.path.join(ROOT, "data/glue"))
+p.add_argument("--peft", default="lora", choices=["full", "lora"])
+p.add_argument("--epochs", type=int, default=3)
+p.add_argument("--max-steps", type=int, default=0)
+p.add_argument("--batch-size", type=int, default=32)
+p.add_argument("--eval-batch-size", type=int, default=64)
+p.add_argument("--lr", type=float, default=0.0, help="0: 2e-5 full, 5e-4 lora")
+p.add_argument("--weight-decay", type=float, default=0.0)
+p.add_argument("--warmup-ratio", type=float, default=0.0)
+p.add_argument("--max-seq-length", type=int, default=128)
+p.add_argument("--max-grad-norm", type=float, default=1.0)
+p.add_argument("--eval-every", type=int, default=0)
+p.add_argument("--seed", type=int, default=42)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--lora-r", type=int, default=8)
+p.add_argument("--lora-alpha", type=float, default=16)
+p.add_argument("--lora-dropout", type=float, default=0.1)
+p.add_argument("--target-modules", default="query,value")
+args = p.parse_args()
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+folder, header, col_a, col_b, col_y, labels = TASKS[args.task]
+
+
+def read(split):
+    with open(os.path.join(args.data_dir, folder, split + ".tsv"), encoding="utf-8") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1 if header else 0:]
+    a = [r[col_a] for r in rows]
+    b = [r[col_b] for r in rows] if col_b is not None else None
+    y = [float(r[col_y]) for r in rows] if labels is None else [labels.index(r[col_y]) for r in rows]
+    return a, b, y
+
+
+tokenizer = BertTokenizerFast.from_pretrained(args.model)
+
+
+def encode(split):
+    a, b, y = read(split)
+    enc = tokenizer(a, b, truncation="longest_first", max_length=args.max_seq_length)
+    return enc, y
+
+
+def batches(enc, y, order, size):
+    for start in range(0, len(order), size):
+        idx = order[start:start + size]
+        feats = [{k: enc[k][i] for k in ("input_ids", "token_type_ids", "attention_mask")} for i in idx]
+        batch = tokenizer.pad(feats, return_tensors="pt")
+        batch["labels"] = torch.tensor([y[i] for i in idx],
+                                       dtype=torch.float32 if labels is None else torch.long)
+        yield batch
+
+
+train_enc, train_y = encode("train")
+dev_enc, dev_y = encode("dev")
+num_labels = 1 if labels is None else len(labels)
+model = BertForSequenceClassification.from_pretrained(args.model, num_labels=num_labels)
+if args.peft == "lora":
+    from peft import LoraConfig, TaskType, get_peft_model
+    model = get_peft_model(model, LoraConfig(
+        task_type=TaskType.SEQ_CLS, r=args.lora_r, lora_alpha=args.lora_alpha,
+        lora_dropout=args.lora_dropout, target_modules=args.target_modules.split(",")))
+lr = args.lr or (2e-5 if args.peft == "full" else 5e-4)
+named = [(n, q) for n, q in model.named_parameters() if q.requires_grad]
+no_decay = lambda n: n.endswith("bias") or "LayerNorm.weight" in n
+optimizer = torch.optim.AdamW([
+    {"params": [q for n, q in named if not no_decay(n)], "weight_decay": args.weight_decay},
+    {"params": [q for n, q in named if no_decay(n)], "weight_decay": 0.0}], lr=lr, eps=1e-8)
+steps_per_epoch = len(train_y) // args.batch_size + (len(train_y) % args.batch_size > 0)
+total = args.max_steps or steps_per_epoch * args.epochs
+schedule = get_linear_schedule_with_warmup(optimizer, math.ceil(args.warmup_ratio * total), total)
+
+
+def evaluate():
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for batch in batches(dev_enc, dev_y, list(range(len(dev_y))), args.eval_batch_size):
+            batch.pop("labels")
+            logits = model(**batch).logits
+            preds += logits.squeeze(-1).tolist() if labels is None else logits.argmax(-1).tolist()
+    model.train()
+    y = np.array(dev_y)
+    pr = np.array(preds)
+    if labels is None:
+        return {"pearson": pearsonr(pr, y)[0], "spearmanr": spearmanr(pr, y)[0]}
+    m = {"accuracy": float((pr == y).mean())}
+    if args.task == "cola":
+        m["mcc"] = matthews_corrcoef(y, pr)
+    if args.task == "mrpc":
+        m["f1"] = f1_score(y, pr)
+    return m
+
+
+model.train()
+step, examples, evals = 0, 0, []
+start = time.perf_counter()
+epoch = 0
+while step < total:
+    g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
+    order = torch.randperm(len(train_y), generator=g).tolist()
+    for batch in batches(train_enc, train_y, order, args.batch_size):
+        out = model(**batch)
+        out.loss.backward()
+        if args.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_([q for _, q in named], args.max_grad_norm)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        step += 1
+        examples += batch["input_ids"].shape[0]
+        if args.eval_every and step % args.eval_every == 0:
+            evals.append({"step": step, **evaluate()})
+        if step >= total:
+            break
+    epoch += 1
+seconds = time.perf_counter() - start
+if not evals or evals[-1]["step"] != step:
+    evals.append({"step": step, **evaluate()})
+trainable = sum(q.numel() for _, q in named)
+print(json.dumps({"framework": f"torch {torch.__version__}", "task": args.task, "peft": args.peft,
+                  "seed": args.seed, "steps": step, "evals": evals, "trainable_parameters": trainable,
+                  "train_seconds": round(seconds, 1), "examples_per_second": round(examples / seconds, 1),
+                  "threads": args.threads}))
