@@ -1,6 +1,8 @@
 // GEMM backend selection and the dispatching entry points (see gemm.h).
 #include "core/blas/gemm.h"
 
+#include <algorithm>
+
 #include <atomic>
 #include <cstdlib>
 
@@ -65,6 +67,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
     gemm_openblas(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   else
     gemm_own(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void check_gemm_args(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N,
+                     int64_t K, int64_t lda, int64_t ldb, int64_t ldc) {
+  TT_CHECK(M >= 0 && N >= 0 && K >= 0, name, ": negative size M=", M, " N=", N, " K=", K);
+  TT_CHECK(lda >= std::max<int64_t>(1, trans_a ? M : K), name, ": lda=", lda, " too small");
+  TT_CHECK(ldb >= std::max<int64_t>(1, trans_b ? K : N), name, ": ldb=", ldb, " too small");
+  TT_CHECK(ldc >= std::max<int64_t>(1, N), name, ": ldc=", ldc, " too small");
 }
 
 }  // namespace tt::blas

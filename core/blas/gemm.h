@@ -29,6 +29,10 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
           const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
           int64_t ldc);
 
+// Throws tt::Error naming `name` for negative sizes or leading dims too small for the layout.
+void check_gemm_args(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N,
+                     int64_t K, int64_t lda, int64_t ldb, int64_t ldc);
+
 // The backends themselves, for benchmarks and tests that compare them directly.
 void gemm_own(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,

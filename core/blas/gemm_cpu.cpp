@@ -288,14 +288,6 @@ struct Scratch {
 thread_local Scratch tls_a_scratch;  // each thread's A~
 thread_local Scratch tls_b_scratch;  // each thread's B~
 
-void check_args(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
-                int64_t lda, int64_t ldb, int64_t ldc) {
-  TT_CHECK(M >= 0 && N >= 0 && K >= 0, name, ": negative size M=", M, " N=", N, " K=", K);
-  TT_CHECK(lda >= std::max<int64_t>(1, trans_a ? M : K), name, ": lda=", lda, " too small");
-  TT_CHECK(ldb >= std::max<int64_t>(1, trans_b ? K : N), name, ": ldb=", ldb, " too small");
-  TT_CHECK(ldc >= std::max<int64_t>(1, N), name, ": ldc=", ldc, " too small");
-}
-
 // C = beta * C, for the degenerate K == 0 / alpha == 0 cases (beta == 0 writes zeros, no read).
 template <typename T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
@@ -316,7 +308,7 @@ void gemm_blocked(const char* name, bool trans_a, bool trans_b, int64_t M, int64
   constexpr int64_t MR = Cfg::MR, NR = Cfg::NR, KC = Cfg::KC, MC = Cfg::MC, NC = Cfg::NC;
   static_assert(MC % MR == 0 && NC % NR == 0, "cache blocks must hold whole micro-tiles");
 
-  check_args(name, trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  check_gemm_args(name, trans_a, trans_b, M, N, K, lda, ldb, ldc);
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
 

@@ -22,10 +22,7 @@ void init_openblas_threads() {
 
 void check_args(const char* name, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                 int64_t lda, int64_t ldb, int64_t ldc) {
-  TT_CHECK(M >= 0 && N >= 0 && K >= 0, name, ": negative size M=", M, " N=", N, " K=", K);
-  TT_CHECK(lda >= std::max<int64_t>(1, trans_a ? M : K), name, ": lda=", lda, " too small");
-  TT_CHECK(ldb >= std::max<int64_t>(1, trans_b ? K : N), name, ": ldb=", ldb, " too small");
-  TT_CHECK(ldc >= std::max<int64_t>(1, N), name, ": ldc=", ldc, " too small");
+  check_gemm_args(name, trans_a, trans_b, M, N, K, lda, ldb, ldc);
   // OpenBLAS here is built with 32-bit blasint.
   TT_CHECK(std::max({M, N, K, lda, ldb, ldc}) <= INT_MAX, name,
            ": sizes exceed OpenBLAS's 32-bit integer interface");

@@ -30,19 +30,10 @@ const json& cases() {
   return data;
 }
 
-// This run's scratch directory (per process, so parallel runs don't collide), removed at exit.
+// This run's scratch directory (per process), removed at exit.
 const std::filesystem::path& scratch_dir() {
-  struct Dir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("tinytune_test_wordpiece_" + std::to_string(::getpid()));
-    Dir() { std::filesystem::create_directories(path); }
-    ~Dir() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  };
-  static const Dir dir;
-  return dir.path;
+  static const tt::test::TempDir dir;
+  return dir.dir;
 }
 
 // A scratch file holding `content`; returns its path.
