@@ -84,19 +84,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    if (tab == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, tab - start));
-    start = tab + 1;
-  }
-}
 
 bool looks_numeric(std::string_view s) {
   double value;
@@ -175,6 +162,20 @@ std::string GlueSplit::skip_report() const {
   if (static_cast<int64_t>(skipped_lines.size()) < skipped) out << ", ...";
   out << ")";
   return out.str();
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> fields;
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    if (tab == std::string_view::npos) {
+      fields.push_back(line.substr(start));
+      return fields;
+    }
+    fields.push_back(line.substr(start, tab - start));
+    start = tab + 1;
+  }
 }
 
 GlueSplit read_glue_split(GlueTask task, const std::string& path, bool labelled) {

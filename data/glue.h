@@ -22,6 +22,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tt::data {
@@ -99,6 +100,10 @@ struct GlueSplit {
 // columns, got M", "non-numeric label 'x'", "unknown label 'x' (expected one of ...)",
 // "invalid UTF-8", or "PATH: empty file". QQP rows with a wrong column count are skipped instead.
 GlueSplit read_glue_split(GlueTask task, const std::string& path, bool labelled);
+
+// The tab-separated fields of one TSV line, as views into it. No quote handling: GLUE files
+// hold stray quotes, and HF's run_glue reads them with quoting disabled too.
+std::vector<std::string_view> split_tabs(std::string_view line);
 
 // Byte offset of the first invalid UTF-8 sequence in `text` (overlong forms, surrogates and
 // code points past U+10FFFF are invalid), or -1 when it is all valid.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "data/glue.h"
 #include "data/wordpiece.h"
 
 namespace {
@@ -38,17 +39,6 @@ std::vector<size_t> parse_columns(const std::string& text) {
   TT_CHECK(columns.size() <= 2, "tokenize_tsv: --columns '", text,
            "' names ", columns.size(), " columns; expected one (a text) or two (a text pair)");
   return columns;
-}
-
-std::vector<std::string_view> split_tabs(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string_view::npos ? line.npos : tab - start));
-    if (tab == std::string_view::npos) return fields;
-    start = tab + 1;
-  }
 }
 
 void print_ids(std::string& out, const char* key, const std::vector<int64_t>& ids) {
@@ -91,7 +81,7 @@ int main(int argc, char** argv) {
       ++line_number;
       if (skip_header && line_number == 1) continue;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      auto fields = split_tabs(line);
+      auto fields = tt::data::split_tabs(line);
       for (size_t column : columns) {
         TT_CHECK(column < fields.size(), input_path, ":", line_number, ": has ", fields.size(),
                  " tab-separated fields; expected column ", column, " (0-based) to exist");
