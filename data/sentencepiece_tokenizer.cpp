@@ -8,7 +8,6 @@
 #include <unordered_map>
 
 #include "core/error.h"
-#include "data/wordpiece.h"  // build_bert_encoding: the shared [CLS]/[SEP] + truncation
 
 namespace tt::data {
 namespace {

@@ -14,7 +14,7 @@
 // Where the slow Python BertTokenizer (BertTokenizerLegacy in transformers 5) differs, we follow
 // the fast one: Greek final sigma lower-cases to σ (per character, not ς), U+2028/U+2029 are
 // whitespace, U+2B820..U+2B91F are not CJK, and longest_first truncation of an equal-length
-// pair cuts the first text to the floor half (see build_bert_encoding). The fast tokenizer's
+// pair cuts the first text to the floor half (see build_bert_encoding in data/tokenizer.h). The fast tokenizer's
 // Unicode tables are old (categories 8.0, NFD 9.0); wordpiece.cpp mirrors them, so the two agree
 // on every code point (scripts/check_tokenizer_agreement.py --all-code-points).
 // tests/fixtures/tokenizer_cases.json records HF's ids, and the slow ones where they differ.
@@ -76,14 +76,5 @@ class WordPieceTokenizer : public Tokenizer {
   int64_t pad_id_ = -1, unk_id_ = -1, cls_id_ = -1, sep_id_ = -1;
 };
 
-// Assembles [CLS] a [SEP] (b [SEP]) with token_type_ids 0/1 and attention_mask 1, truncating
-// the texts' ids as HF tokenizers' TruncationStrategy::LongestFirst does for a budget of
-// M = max_length - #specials: nothing when they fit; else when the shorter fits in half (2*short
-// <= M) the longer is cut to M - short; else both are cut, the shorter to M/2 (floor) and the
-// longer to M - M/2, the first text counting as the shorter on a tie. (The slow tokenizer,
-// removing one id at a time, gives the first text the larger half on a tie instead.) Throws
-// tt::Error when max_length < #specials. Shared by the WordPiece and SentencePiece tokenizers.
-Encoding build_bert_encoding(std::vector<int64_t> a, const std::vector<int64_t>* b, int64_t cls,
-                             int64_t sep, int64_t max_length);
 
 }  // namespace tt::data
