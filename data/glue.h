@@ -105,8 +105,5 @@ GlueSplit read_glue_split(GlueTask task, const std::string& path, bool labelled)
 // hold stray quotes, and HF's run_glue reads them with quoting disabled too.
 std::vector<std::string_view> split_tabs(std::string_view line);
 
-// Byte offset of the first invalid UTF-8 sequence in `text` (overlong forms, surrogates and
-// code points past U+10FFFF are invalid), or -1 when it is all valid.
-int64_t find_invalid_utf8(const std::string& text);
 
 }  // namespace tt::data

@@ -3,26 +3,21 @@
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
-#include <utf8proc.h>
 
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/utf8.h"
 
 namespace tt::data {
 namespace {
 
 // libsentencepiece would quietly map bad bytes to U+FFFD; we say so instead, as WordPiece does.
 void check_utf8(const std::string& text) {
-  for (size_t pos = 0; pos < text.size();) {
-    utf8proc_int32_t cp;
-    auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + pos),
-                              static_cast<utf8proc_ssize_t>(text.size() - pos), &cp);
-    TT_CHECK(n > 0, "SentencePieceTokenizer: input text is not valid UTF-8 (bad byte 0x",
-             std::hex, static_cast<int>(static_cast<unsigned char>(text[pos])), std::dec,
-             " at byte offset ", pos, " of ", text.size(), "); expected UTF-8 text");
-    pos += static_cast<size_t>(n);
-  }
+  const int64_t at = find_invalid_utf8(text);
+  TT_CHECK(at < 0, "SentencePieceTokenizer: input text is not valid UTF-8 (bad byte 0x", std::hex,
+           static_cast<int>(static_cast<unsigned char>(text[at < 0 ? 0 : at])), std::dec,
+           " at byte offset ", at, " of ", text.size(), "); expected UTF-8 text");
 }
 
 // Feeds the sentences to the trainer from memory (no temporary corpus file).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/utf8.h"
 
 namespace tt::train {
 
@@ -154,38 +155,13 @@ const char* class_name(H5T_class_t cls) {
 
 // ---- validation (before any file is touched) ------------------------------------------------
 
-bool is_valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { extra = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { extra = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { extra = 3; cp = c & 0x07; }
-    else return false;
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 // Names become HDF5 link and attribute names (UTF-8, NUL-terminated); strings become
 // NUL-terminated UTF-8 values, which h5py decodes to str.
 void check_text(const std::string& path, const char* kind, const std::string& name,
                 const std::string& text) {
   if (text.find('\0') != std::string::npos)
     fail(path, kind, " '", name, "' contains a NUL byte, which HDF5 strings cannot hold");
-  if (!is_valid_utf8(text)) fail(path, kind, " '", name, "' is not valid UTF-8");
+  if (find_invalid_utf8(text) >= 0) fail(path, kind, " '", name, "' is not valid UTF-8");
 }
 
 void check_tensor_name(const std::string& path, const std::string& name,

@@ -234,17 +234,6 @@ TEST_CASE("glue: malformed files are errors naming the file, the line and what w
   check_error(GlueTask::qnli, "QNLI/dev.tsv", false, {"QNLI/dev.tsv:1:", "expected 3"});
 }
 
-TEST_CASE("glue: the UTF-8 validator refuses overlongs, surrogates, truncation and stray bytes") {
-  CHECK(find_invalid_utf8("plain ascii") == -1);
-  CHECK(find_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == -1);  // é € 😀
-  CHECK(find_invalid_utf8("ab\x80") == 2);              // lone continuation byte
-  CHECK(find_invalid_utf8("a\xC0\xAF") == 1);           // overlong '/'
-  CHECK(find_invalid_utf8("\xED\xA0\x80") == 0);        // surrogate U+D800
-  CHECK(find_invalid_utf8("\xF4\x90\x80\x80") == 0);    // past U+10FFFF
-  CHECK(find_invalid_utf8("xy\xE2\x82") == 2);          // truncated sequence
-  CHECK(find_invalid_utf8("\xFF") == 0);
-}
-
 // The real GLUE files, when this machine has them: row counts from ../shared/glue/SOURCES.md.
 TEST_CASE("glue: real dev/train/test files in ../shared/glue have the official row counts") {
   const std::string root = TINYTUNE_FIXTURE_DIR "/../../../shared/glue";
