@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "core/io/atomic_file.h"
 
 namespace tt::train {
 
@@ -60,13 +58,7 @@ void write_training_plot(const std::string& path, const std::string& title, cons
   panel(svg, 0, "training loss", loss, "#1f77b4");
   panel(svg, 500, "dev " + metric_name, metric, "#d62728");
   svg << "</svg>\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << svg.str();
-    TT_CHECK(out.good(), tmp, ": cannot write the plot");
-  }
-  std::filesystem::rename(tmp, path);
+  io::write_file_atomically(path, svg.str());
 }
 
 }  // namespace tt::train

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/io/atomic_file.h"
 #include "core/ops.h"
 #include "data/batching.h"
 #include "data/metrics.h"
@@ -49,16 +50,6 @@ double peak_memory_mib() {
     status.ignore(1 << 16, '\n');
   }
   return 0.0;
-}
-
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    TT_CHECK(out.good(), tmp.string(), ": cannot write");
-  }
-  fs::rename(tmp, path);
 }
 
 struct Run {
@@ -370,7 +361,7 @@ TrainResult train_glue(TrainConfig config) {
       {"peak_memory_mib", peak_memory_mib()}, {"threads", omp_get_max_threads()},
       {"seed", config.seed}, {"config", nlohmann::json::parse(config.to_json())},
       {"stopped_by_signal", result.stopped_by_signal}, {"stopped_early", result.stopped_early}};
-  write_text_atomically(fs::path(config.output_dir) / "results.json", results.dump(2) + "\n");
+  io::write_file_atomically((fs::path(config.output_dir) / "results.json").string(), results.dump(2) + "\n");
   write_training_plot((fs::path(config.output_dir) / "training.svg").string(),
                       config.task + " / " + config.peft, run.loss_series, run.spec->main_metric,
                       run.metric_series);

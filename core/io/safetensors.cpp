@@ -1,5 +1,6 @@
 #include "core/io/safetensors.h"
 
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/io/atomic_file.h"
 
 namespace tt::io {
 
@@ -233,42 +235,6 @@ Tensor load_entry(const Entry& e, const unsigned char* data) {
 
 // ---- writing ------------------------------------------------------------------------------
 
-// Closes the FILE and removes the temporary file unless release()d.
-class TempFile {
- public:
-  TempFile(const std::string& final_path, std::string tmp_path)
-      : final_(final_path), tmp_(std::move(tmp_path)) {
-    file_ = std::fopen(tmp_.c_str(), "wb");
-    if (file_ == nullptr) fail(final_, "cannot open ", tmp_, " for writing: ", std::strerror(errno));
-  }
-  ~TempFile() {
-    if (file_ != nullptr) std::fclose(file_);
-    if (!done_) std::remove(tmp_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  void write(const void* p, size_t n) {
-    if (n > 0 && std::fwrite(p, 1, n, file_) != n)
-      fail(final_, "write to ", tmp_, " failed: ", std::strerror(errno));
-  }
-  void commit() {
-    if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
-      fail(final_, "flushing ", tmp_, " failed: ", std::strerror(errno));
-    int rc = std::fclose(file_);
-    file_ = nullptr;
-    if (rc != 0) fail(final_, "closing ", tmp_, " failed: ", std::strerror(errno));
-    if (std::rename(tmp_.c_str(), final_.c_str()) != 0)
-      fail(final_, "renaming ", tmp_, " over it failed: ", std::strerror(errno));
-    done_ = true;
-  }
-
- private:
-  std::string final_, tmp_;
-  std::FILE* file_ = nullptr;
-  bool done_ = false;
-};
-
 }  // namespace
 
 SafetensorsFile read_safetensors(const std::string& path) {
@@ -360,7 +326,7 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data block 8-byte aligned
   const uint64_t header_len = text.size();
 
-  TempFile out(path, path + ".tmp");
+  AtomicFile out(path);
   out.write(&header_len, 8);
   out.write(text.data(), text.size());
   for (const Tensor& c : contiguous) out.write(c.raw_data(), c.numel() * dtype_size(c.dtype()));
