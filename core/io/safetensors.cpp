@@ -1,6 +1,5 @@
 #include "core/io/safetensors.h"
 
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
