@@ -26,7 +26,7 @@ void Linear::set_adapter(std::shared_ptr<LinearAdapter> a) {
 }
 
 Tensor Linear::forward(const Tensor& x) {
-  return adapter ? adapter->forward(*this, x) : base_forward(x);
+  return adapter && !adapter->merged ? adapter->forward(*this, x) : base_forward(x);
 }
 
 }  // namespace tt::nn

@@ -14,6 +14,9 @@ class Linear;
 class LinearAdapter : public Module {
  public:
   virtual Tensor forward(const Linear& base, const Tensor& x) = 0;
+  // True while the adapted weight has been written into the Linear's W (peft::merge_adapters):
+  // forward() then takes the plain path.
+  bool merged = false;
 };
 
 class Linear : public Module {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/ops.h"
+#include "peft/peft.h"
 
 namespace tt::peft {
 
@@ -17,19 +18,45 @@ struct Factor : nn::Module {
 
 }  // namespace
 
+LoraInit parse_lora_init(const std::string& name) {
+  if (name == "a") return LoraInit::a;
+  if (name == "b") return LoraInit::b;
+  if (name == "gaussian") return LoraInit::gaussian;
+  throw Error(detail::concat("--lora-init: expected a, b or gaussian, got '", name, "'"));
+}
+
 LoraAdapter::LoraAdapter(const nn::Linear& base, const LoraOptions& options)
-    : scaling(options.alpha / static_cast<double>(options.r)), dropout(options.dropout) {
-  const int64_t d_in = base.in_features, d_out = base.out_features;
-  TT_CHECK(options.r >= 1 && options.r <= std::min(d_in, d_out), "--lora-r: rank ", options.r,
+    : scaling(options.rslora ? options.alpha / std::sqrt(static_cast<double>(options.r))
+                             : options.alpha / static_cast<double>(options.r)),
+      dropout(options.dropout) {
+  const int64_t d_in = base.in_features, d_out = base.out_features, r = options.r;
+  TT_CHECK(r >= 1 && r <= std::min(d_in, d_out), "--lora-r: rank ", r,
            " must be in [1, min(d_in, d_out)] = [1, ", std::min(d_in, d_out), "] for a ", d_out,
            "x", d_in, " layer");
   TT_CHECK(options.dropout >= 0 && options.dropout < 1, "--lora-dropout: must be in [0, 1), got ",
            options.dropout);
-  const double bound = 1.0 / std::sqrt(static_cast<double>(d_in));
-  lora_A = register_module("lora_A", std::make_shared<Factor>(
-      uniform({options.r, d_in}, -bound, bound, base.weight.dtype())))->weight;
-  lora_B = register_module("lora_B", std::make_shared<Factor>(
-      zeros({d_out, options.r}, base.weight.dtype())))->weight;
+  const DType dtype = base.weight.dtype();
+  Tensor a, b;
+  switch (options.init) {
+    case LoraInit::a: {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(d_in));
+      a = uniform({r, d_in}, -bound, bound, dtype);
+      b = zeros({d_out, r}, dtype);
+      break;
+    }
+    case LoraInit::b: {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(r));
+      a = zeros({r, d_in}, dtype);
+      b = uniform({d_out, r}, -bound, bound, dtype);
+      break;
+    }
+    case LoraInit::gaussian:
+      a = normal({r, d_in}, 0.0, 1.0 / static_cast<double>(r), dtype);
+      b = zeros({d_out, r}, dtype);
+      break;
+  }
+  lora_A = register_module("lora_A", std::make_shared<Factor>(a))->weight;
+  lora_B = register_module("lora_B", std::make_shared<Factor>(b))->weight;
 }
 
 Tensor LoraAdapter::forward(const nn::Linear& base, const Tensor& x) {
@@ -38,36 +65,30 @@ Tensor LoraAdapter::forward(const nn::Linear& base, const Tensor& x) {
   return add(base.base_forward(x), mul(delta, scaling));
 }
 
+Tensor LoraAdapter::delta_weight() const {
+  NoGradGuard no_grad;
+  return mul(matmul(lora_B, lora_A), scaling);
+}
+
+Tensor LoraAdapter::merged_weight(const nn::Linear& base) const {
+  NoGradGuard no_grad;
+  return add(base.weight, delta_weight());
+}
+
+Tensor LoraAdapter::unmerged_weight(const Tensor& merged) const {
+  NoGradGuard no_grad;
+  return sub(merged, delta_weight());
+}
+
 std::vector<std::string> inject_lora(nn::Module& model, const std::vector<std::string>& targets,
                                      const LoraOptions& options,
                                      const std::vector<std::string>& trainable_prefixes) {
-  model.set_requires_grad(false);
   std::vector<std::string> adapted;
-  std::vector<bool> target_used(targets.size(), false);
-  for (auto& [name, module] : model.named_modules()) {
-    auto* linear = dynamic_cast<nn::Linear*>(module);
-    if (!linear) continue;
-    for (size_t t = 0; t < targets.size(); ++t) {
-      const std::string& target = targets[t];
-      const bool match = name == target ||
-                         (name.size() > target.size() &&
-                          name.compare(name.size() - target.size(), target.size(), target) == 0 &&
-                          name[name.size() - target.size() - 1] == '.');
-      if (!match) continue;
-      linear->set_adapter(std::make_shared<LoraAdapter>(*linear, options));
-      adapted.push_back(name);
-      target_used[t] = true;
-      break;
-    }
+  for (auto& [name, linear] : find_target_linears(model, targets)) {
+    linear->set_adapter(std::make_shared<LoraAdapter>(*linear, options));
+    adapted.push_back(name);
   }
-  for (size_t t = 0; t < targets.size(); ++t)
-    TT_CHECK(target_used[t], "--target-modules: '", targets[t], "' matches no Linear layer of the "
-             "model (try query, key, value, attention.output.dense, intermediate.dense, output.dense)");
-  for (auto& [name, p] : model.named_parameters()) {
-    bool trainable = name.find(".lora_A.") != std::string::npos || name.find(".lora_B.") != std::string::npos;
-    for (const std::string& prefix : trainable_prefixes) trainable |= name.rfind(prefix, 0) == 0;
-    if (trainable) p.set_requires_grad(true);
-  }
+  freeze_all_but(model, {".lora_A.", ".lora_B."}, trainable_prefixes);
   return adapted;
 }
 

@@ -59,7 +59,7 @@ void AdamW::step() {
         using T = decltype(tag);
         Tensor gc = g.contiguous();
         adamw_update<T>(p.data<T>(), gc.data<T>(), m.data<T>(), v.data<T>(), p.numel(),
-                        options_.lr, group.weight_decay, options_.beta1, options_.beta2,
+                        options_.lr * group.lr_scale, group.weight_decay, options_.beta1, options_.beta2,
                         options_.eps, bias1, bias2_sqrt);
       });
     }
@@ -72,15 +72,26 @@ void AdamW::zero_grad() {
 }
 
 std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Tensor>>& named_params,
-                                     double weight_decay) {
-  ParamGroup decay{{}, weight_decay}, no_decay{{}, 0.0};
+                                     double weight_decay, const std::string& head_prefix,
+                                     double head_lr_scale) {
+  ParamGroup decay{{}, weight_decay, 1.0}, no_decay{{}, 0.0, 1.0};
+  ParamGroup head_decay{{}, weight_decay, head_lr_scale}, head_no_decay{{}, 0.0, head_lr_scale};
   for (const auto& [name, p] : named_params) {
     if (!p.requires_grad()) continue;
     const bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
     const bool is_norm = name.find("LayerNorm.weight") != std::string::npos;
-    (is_bias || is_norm ? no_decay : decay).params.push_back(p);
+    const bool is_head = !head_prefix.empty() && name.rfind(head_prefix, 0) == 0;
+    if (is_head)
+      (is_bias || is_norm ? head_no_decay : head_decay).params.push_back(p);
+    else
+      (is_bias || is_norm ? no_decay : decay).params.push_back(p);
   }
-  return {decay, no_decay};
+  std::vector<ParamGroup> groups{decay, no_decay};
+  if (!head_prefix.empty()) {
+    groups.push_back(head_decay);
+    groups.push_back(head_no_decay);
+  }
+  return groups;
 }
 
 }  // namespace tt::train

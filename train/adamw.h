@@ -15,6 +15,7 @@ namespace tt::train {
 struct ParamGroup {
   std::vector<Tensor> params;
   double weight_decay = 0.0;
+  double lr_scale = 1.0;  // this group's lr = the optimizer's (scheduled) lr × lr_scale
 };
 
 struct AdamWOptions {
@@ -45,8 +46,11 @@ class AdamW {
 };
 
 // HF run_glue's grouping: no weight decay on biases and LayerNorm weights, `weight_decay` on
-// every other trainable parameter. Frozen parameters are left out.
+// every other trainable parameter. Frozen parameters are left out. Parameters whose name starts
+// with `head_prefix` (when not empty) go to their own groups with lr × head_lr_scale (C3A's
+// recipe trains the classifier at a different rate than the adapters).
 std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Tensor>>& named_params,
-                                     double weight_decay);
+                                     double weight_decay, const std::string& head_prefix = "",
+                                     double head_lr_scale = 1.0);
 
 }  // namespace tt::train

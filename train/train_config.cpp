@@ -1,5 +1,6 @@
 #include "train/train_config.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -7,8 +8,13 @@
 namespace tt::train {
 
 void TrainConfig::validate() const {
-  TT_CHECK(peft == "full" || peft == "lora", "--peft: unknown method '", peft,
-           "' (expected full or lora)");
+  const auto& families = peft::peft_families();
+  if (peft != "full" && std::find(families.begin(), families.end(), peft) == families.end()) {
+    std::string expected = "full";
+    for (const std::string& f : families) expected += ", " + f;
+    throw Error(detail::concat("--peft: unknown method '", peft, "' (expected ", expected, ")"));
+  }
+  TT_CHECK(head_lr >= 0, "--head-lr: must be >= 0 (0: the same as --lr), got ", head_lr);
   TT_CHECK(epochs > 0 || max_steps > 0, "--epochs: must be > 0 (or give --max-steps), got ", epochs);
   TT_CHECK(max_steps >= 0, "--max-steps: must be >= 0, got ", max_steps);
   TT_CHECK(batch_size > 0, "--batch-size: must be > 0, got ", batch_size);
@@ -28,10 +34,14 @@ void TrainConfig::validate() const {
   TT_CHECK(stop_after >= 0, "--stop-after: must be >= 0, got ", stop_after);
   TT_CHECK(early_stopping >= 0, "--early-stopping: must be >= 0, got ", early_stopping);
   TT_CHECK(log_every >= 1, "--log-every: must be >= 1, got ", log_every);
-  TT_CHECK(lora_r >= 1, "--lora-r: must be >= 1, got ", lora_r);
-  TT_CHECK(lora_alpha > 0, "--lora-alpha: must be > 0, got ", lora_alpha);
-  TT_CHECK(lora_dropout >= 0 && lora_dropout < 1, "--lora-dropout: must be in [0, 1), got ", lora_dropout);
-  TT_CHECK(!target_modules.empty(), "--target-modules: give at least one module name");
+  adapter.validate();
+}
+
+double TrainConfig::default_lr(const std::string& peft) {
+  if (peft == "full") return 2e-5;
+  if (peft == "c3a") return 1e-1;  // HF PEFT's C3A guidance: start near 1e-1 (ΔW is scaled by 1/d_in)
+  if (peft == "goft" || peft == "qgoft") return 2e-3;
+  return 5e-4;  // lora, condlora
 }
 
 std::string TrainConfig::to_json() const {
@@ -42,8 +52,12 @@ std::string TrainConfig::to_json() const {
       {"warmup_ratio", warmup_ratio}, {"schedule", schedule}, {"max_seq_length", max_seq_length},
       {"seed", seed}, {"device", device}, {"eval_every", eval_every}, {"grad_accum", grad_accum},
       {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},
-      {"early_stopping", early_stopping}, {"lora_r", lora_r}, {"lora_alpha", lora_alpha},
-      {"lora_dropout", lora_dropout}, {"target_modules", target_modules}};
+      {"early_stopping", early_stopping}, {"head_lr", effective_head_lr()},
+      {"target_modules", adapter.target_modules}, {"lora_r", adapter.lora_r},
+      {"lora_alpha", adapter.lora_alpha}, {"lora_dropout", adapter.lora_dropout},
+      {"lora_init", adapter.lora_init}, {"rslora", adapter.rslora},
+      {"c3a_block_size", adapter.c3a_block_size}, {"c3a_init", adapter.c3a_init},
+      {"qgoft_lambda", adapter.qgoft_lambda}};
   return j.dump();
 }
 

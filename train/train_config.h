@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "peft/peft.h"
+
 namespace tt::train {
 
 struct TrainConfig {
@@ -12,12 +14,13 @@ struct TrainConfig {
   std::string model_dir = "models/all-MiniLM-L6-v2";
   std::string data_dir = "data/glue";
   std::string output_dir;  // empty: runs/<task>-<peft>-seed<seed>
-  std::string peft = "lora";  // full | lora
+  std::string peft = "lora";  // full, or a PEFT family (peft::peft_families())
   int64_t epochs = 3;
   int64_t max_steps = 0;  // > 0 overrides epochs
   int64_t batch_size = 32;
   int64_t eval_batch_size = 64;
-  double lr = 0.0;  // 0: 2e-5 for full fine-tuning, 5e-4 for LoRA
+  double lr = 0.0;       // 0: the method's default (default_lr)
+  double head_lr = 0.0;  // the classifier's lr; 0: the same as lr
   double weight_decay = 0.0;
   double warmup_ratio = 0.0;
   std::string schedule = "linear";
@@ -34,14 +37,15 @@ struct TrainConfig {
   int64_t stop_after = 0;  // stop (save, as on SIGINT) after this step, keeping the schedule of
                            // the whole run: time-boxed runs, and the resume test; 0: never
   int64_t log_every = 10;
-  int64_t lora_r = 8;
-  double lora_alpha = 16.0;
-  double lora_dropout = 0.1;
-  std::vector<std::string> target_modules{"query", "value"};
+  peft::PeftConfig adapter;  // the family's options (adapter.method is set from `peft`)
 
   // Throws tt::Error naming the flag for a value out of range.
   void validate() const;
-  double effective_lr() const { return lr > 0 ? lr : (peft == "full" ? 2e-5 : 5e-4); }
+  double effective_lr() const { return lr > 0 ? lr : default_lr(peft); }
+  double effective_head_lr() const { return head_lr > 0 ? head_lr : effective_lr(); }
+  // Defaults that train MiniLM well on GLUE with batch 32 (benchmarks/RESULTS.md): adapters
+  // that start at the identity tolerate far larger rates than full fine-tuning.
+  static double default_lr(const std::string& peft);
   std::string to_json() const;
 };
 

@@ -17,7 +17,7 @@
 #include "data/metrics.h"
 #include "data/wordpiece.h"
 #include "nn/hf_checkpoint.h"
-#include "peft/lora.h"
+#include "peft/peft.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/clip_grad.h"
@@ -141,7 +141,8 @@ void restore(Run& run, const std::string& path) {
   TT_CHECK(saved.is_object(), "--resume: ", path, ": the stored config is not a JSON object");
   auto now = nlohmann::json::parse(run.config.to_json());
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
-                          "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule"})
+                          "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule",
+                          "lora_init", "c3a_block_size", "head_lr"})
     TT_CHECK(saved[key] == now[key], "--resume: ", path, " was written with ", key, " = ",
              saved[key].dump(), ", this run has ", now[key].dump());
   for (auto& [name, p] : run.trainable) {
@@ -222,9 +223,10 @@ TrainResult train_glue(TrainConfig config) {
   const std::string root = nn::resolve_hf_model_dir(config.model_dir);
   data::WordPieceTokenizer tokenizer((fs::path(root) / "vocab.txt").string());
   run.model = nn::load_bert_for_classification(config.model_dir, run.spec->num_labels);
-  if (config.peft == "lora") {
-    peft::inject_lora(*run.model, config.target_modules,
-                      {config.lora_r, config.lora_alpha, config.lora_dropout}, {"classifier."});
+  if (config.peft != "full") {
+    config.adapter.method = config.peft;
+    peft::apply_peft(*run.model, config.adapter, {"classifier."});
+    run.config = config;
   }
   for (auto& [name, p] : run.model->named_parameters())
     if (p.requires_grad()) {
@@ -244,8 +246,9 @@ TrainResult train_glue(TrainConfig config) {
   const int64_t steps_per_epoch = std::max<int64_t>(1, run.batches_per_epoch / config.grad_accum);
   run.total_steps = config.max_steps > 0 ? config.max_steps : steps_per_epoch * config.epochs;
   const double lr = config.effective_lr();
-  run.optimizer = std::make_unique<AdamW>(decay_groups(run.trainable, config.weight_decay),
-                                          AdamWOptions{.lr = lr});
+  run.optimizer = std::make_unique<AdamW>(
+      decay_groups(run.trainable, config.weight_decay, "classifier.", config.effective_head_lr() / lr),
+      AdamWOptions{.lr = lr});
   run.schedule = std::make_unique<LrSchedule>(
       parse_schedule(config.schedule),
       static_cast<int64_t>(std::ceil(config.warmup_ratio * static_cast<double>(run.total_steps))),
@@ -263,7 +266,10 @@ TrainResult train_glue(TrainConfig config) {
             << ", trainable parameters " << run.model->num_trainable_parameters() << " of "
             << run.model->num_parameters() << " ("
             << 100.0 * run.model->num_trainable_parameters() / run.model->num_parameters()
-            << "%), " << run.total_steps << " steps, lr " << lr << ", threads "
+            << "%)";
+  if (config.peft != "full")
+    std::cerr << ", of which adapters " << peft::adapter_parameter_count(*run.model);
+  std::cerr << ", " << run.total_steps << " steps, lr " << lr << ", threads "
             << omp_get_max_threads() << "\n";
 
   const bool tty = isatty(fileno(stderr));
@@ -286,6 +292,9 @@ TrainResult train_glue(TrainConfig config) {
         data::Batch b = run.train_batches->make_batch(plan[run.next_batch++]);
         Tensor logits = run.model->forward({b.input_ids, b.token_type_ids, b.attention_mask});
         Tensor loss = compute_loss(run, logits, b.labels);
+        if (config.peft == "qgoft" && config.adapter.qgoft_lambda > 0)
+          if (Tensor reg = peft::peft_regularization(*run.model); reg.defined())
+            loss = add(loss, mul(reg, config.adapter.qgoft_lambda));
         if (config.grad_accum > 1) loss = div(loss, static_cast<double>(config.grad_accum));
         loss.backward();
         step_loss += loss.item();
@@ -355,7 +364,9 @@ TrainResult train_glue(TrainConfig config) {
       {"dev", result.best_metrics}, {"dev_last", result.final_metrics},
       {"main_metric", run.spec->main_metric},
       {"trainable_parameters", run.model->num_trainable_parameters()},
-      {"total_parameters", run.model->num_parameters()}, {"steps", result.steps},
+      {"total_parameters", run.model->num_parameters()},
+      {"adapter_parameters", config.peft == "full" ? 0 : peft::adapter_parameter_count(*run.model)},
+      {"steps", result.steps},
       {"epochs", result.epochs}, {"train_seconds", train_seconds},
       {"examples_per_second", examples / std::max(1e-9, train_seconds)},
       {"peak_memory_mib", peak_memory_mib()}, {"threads", omp_get_max_threads()},

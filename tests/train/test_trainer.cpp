@@ -148,7 +148,7 @@ TEST_CASE("trainer: bad settings and inputs are clear errors naming the flag or 
   CHECK(with([](auto& x) { x.peft = "dora"; }).find("--peft") != std::string::npos);
   CHECK(with([](auto& x) { x.model_dir = "/nonexistent/model"; }).find("/nonexistent/model") != std::string::npos);
   CHECK(with([](auto& x) { x.task = "rte"; }).find("RTE/train.tsv") != std::string::npos);
-  CHECK(with([](auto& x) { x.target_modules = {"qvery"}; }).find("qvery") != std::string::npos);
+  CHECK(with([](auto& x) { x.adapter.target_modules = {"qvery"}; }).find("qvery") != std::string::npos);
   CHECK(with([](auto& x) { x.device = "cuda"; }).find("--device") != std::string::npos);
   // A corrupted checkpoint given to --resume.
   fs::path bad = setup.root / "corrupt.h5";

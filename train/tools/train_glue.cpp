@@ -39,12 +39,13 @@ int main(int argc, char** argv) {
   app.add_option("--model", c.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
   app.add_option("--data-dir", c.data_dir, "GLUE root with <TASK>/train.tsv, dev.tsv (scripts/get_glue.sh)")->capture_default_str();
   app.add_option("--output-dir", c.output_dir, "default runs/<task>-<peft>-seed<seed>");
-  app.add_option("--peft", c.peft, "full or lora")->capture_default_str();
+  app.add_option("--peft", c.peft, "full, lora, condlora, c3a, goft or qgoft")->capture_default_str();
   app.add_option("--epochs", c.epochs)->capture_default_str();
   app.add_option("--max-steps", c.max_steps, "optimizer steps; > 0 overrides --epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size)->capture_default_str();
   app.add_option("--eval-batch-size", c.eval_batch_size)->capture_default_str();
-  app.add_option("--lr", c.lr, "0: 2e-5 for full, 5e-4 for lora")->capture_default_str();
+  app.add_option("--lr", c.lr, "0: the method's default (full 2e-5, lora/condlora 5e-4, c3a 1e-1, goft/qgoft 2e-3)")->capture_default_str();
+  app.add_option("--head-lr", c.head_lr, "the classifier's lr; 0: the same as --lr")->capture_default_str();
   app.add_option("--weight-decay", c.weight_decay)->capture_default_str();
   app.add_option("--warmup-ratio", c.warmup_ratio)->capture_default_str();
   app.add_option("--schedule", c.schedule, "linear or constant (after warmup)")->capture_default_str();
@@ -60,13 +61,19 @@ int main(int argc, char** argv) {
   app.add_option("--early-stopping", c.early_stopping, "evaluations without improvement; 0: never")->capture_default_str();
   app.add_option("--stop-after", c.stop_after, "stop and save after this step, keeping the whole run's schedule")->capture_default_str();
   app.add_option("--log-every", c.log_every)->capture_default_str();
-  app.add_option("--lora-r", c.lora_r)->capture_default_str();
-  app.add_option("--lora-alpha", c.lora_alpha)->capture_default_str();
-  app.add_option("--lora-dropout", c.lora_dropout)->capture_default_str();
+  peft::PeftConfig& a = c.adapter;
   app.add_option("--target-modules", target_modules, "comma-separated Linear names")->capture_default_str();
+  app.add_option("--lora-r", a.lora_r, "LoRA and CondLoRA rank")->capture_default_str();
+  app.add_option("--lora-alpha", a.lora_alpha, "scaling s = alpha / r")->capture_default_str();
+  app.add_option("--lora-dropout", a.lora_dropout)->capture_default_str();
+  app.add_option("--lora-init", a.lora_init, "a (B = 0, A kaiming-uniform), b (A = 0, B random) or gaussian")->capture_default_str();
+  app.add_flag("--rslora", a.rslora, "scale by alpha / sqrt(r)");
+  app.add_option("--c3a-block-size", a.c3a_block_size, "must divide d_in and d_out of every target")->capture_default_str();
+  app.add_option("--c3a-init", a.c3a_init, "xavier_uniform, kaiming_uniform, gaussian or zeros")->capture_default_str();
+  app.add_option("--qgoft-lambda", a.qgoft_lambda, "weight of qGOFT's soft-orthogonality term")->capture_default_str();
   try {
     app.parse(argc, argv);
-    c.target_modules = split_commas(target_modules);
+    a.target_modules = split_commas(target_modules);
     c.validate();
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
