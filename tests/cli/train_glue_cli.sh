@@ -29,6 +29,11 @@ expect "data dir without the task" 1 "RTE/train.tsv" -- --task rte "${common[@]}
 echo "not hdf5" > "$tmp/corrupt.h5"
 expect "corrupted checkpoint" 1 "$tmp/corrupt.h5" -- "${common[@]}" --output-dir "$tmp/r0" --resume "$tmp/corrupt.h5"
 expect "help" 0 "--lora-r" -- --help
+expect "unknown peft family" 2 "--peft: unknown method 'dora'" -- --peft dora "${common[@]}"
+expect "unknown lora init" 2 "--lora-init" -- --lora-init c "${common[@]}"
+expect "unknown target module" 1 "'querry' matches no Linear" -- --target-modules querry --max-steps 1 "${common[@]}" --output-dir "$tmp/r1"
+expect "rank above min(d_in, d_out)" 1 "rank 65" -- --lora-r 65 --max-steps 1 "${common[@]}" --output-dir "$tmp/r2"
+expect "negative head lr" 2 "--head-lr" -- --head-lr -1 "${common[@]}"
 
 # SIGINT mid-run: exit 130 after saving; --resume finishes the run.
 "$bin" "${common[@]}" --output-dir "$tmp/run" --max-steps 400 --batch-size 4 --log-every 1 \

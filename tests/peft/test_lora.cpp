@@ -3,6 +3,7 @@
 #include "core/io/safetensors.h"
 #include "nn/hf_checkpoint.h"
 #include "peft/lora.h"
+#include "peft/peft.h"
 #include "tests/test_util.h"
 
 using namespace tt;
@@ -67,4 +68,74 @@ TEST_CASE("lora: an unknown target module and a rank above min(d_in, d_out) are 
   auto fresh = nn::load_bert_for_classification(kTinyBert, 3);
   CHECK_THROWS_WITH_AS(peft::inject_lora(*fresh, {"query"}, {65, 16.0, 0.0}, {}),
                        doctest::Contains("rank 65"), Error);
+}
+
+TEST_CASE("lora: init b (A = 0, B random) and gaussian are identities at step 0; rsLoRA scales by alpha/sqrt(r)") {
+  for (const char* init : {"b", "gaussian"}) {
+    CAPTURE(init);
+    auto model = nn::load_bert_for_classification(kTinyBert, 3);
+    model->eval();
+    NoGradGuard no_grad;
+    Tensor before = model->forward(fixture_inputs());
+    peft::PeftConfig c{.lora_r = 4, .lora_init = init};
+    peft::apply_peft(*model, c, {"classifier."});
+    CHECK(model->forward(fixture_inputs()).to_vector<float>() == before.to_vector<float>());
+    auto params = model->state_dict();
+    Tensor a = params.at("bert.encoder.layer.0.attention.self.query.lora_A.weight");
+    Tensor b = params.at("bert.encoder.layer.0.attention.self.query.lora_B.weight");
+    const double a_norm = sum(mul(a, a)).item(), b_norm = sum(mul(b, b)).item();
+    if (std::string(init) == "b") {
+      CHECK(a_norm == 0.0);
+      CHECK(b_norm > 0.0);
+      auto values = b.to_vector<double>();  // U(±1/sqrt(r))
+      for (double v : values) CHECK(std::abs(v) <= 1.0 / std::sqrt(4.0));
+    } else {
+      CHECK(b_norm == 0.0);
+      // N(0, (1/r)²) over 4 x 64 draws: the sample std is within 20% of 1/r = 0.25.
+      CHECK(std::sqrt(a_norm / a.numel()) == doctest::Approx(0.25).epsilon(0.2));
+    }
+  }
+  auto model = nn::load_bert_for_classification(kTinyBert, 3);
+  auto adapted = peft::inject_lora(*model, {"query"}, {.r = 4, .alpha = 8.0, .rslora = true}, {});
+  auto* adapter = peft::adapters_of(*model).front().second;
+  CHECK(dynamic_cast<peft::LoraAdapter*>(adapter)->scaling == doctest::Approx(8.0 / 2.0));
+}
+
+TEST_CASE("lora: merge gives the adapted outputs, unmerge restores W0 bit for bit") {
+  auto model = nn::load_bert_for_classification(kTinyBert, 3);
+  // Init b makes B random and A = 0; A is randomised below so that ΔW is not zero.
+  peft::PeftConfig c{.lora_r = 4, .lora_init = "b"};
+  peft::apply_peft(*model, c, {"classifier."});
+  Generator gen(7);
+  for (auto& [name, p] : model->named_parameters())
+    if (name.find(".lora_A.") != std::string::npos) copy_into(p, uniform(p.shape(), -0.5, 0.5, p.dtype(), gen));
+  model->eval();
+  NoGradGuard no_grad;
+  const auto w0 = model->state_dict().at("bert.encoder.layer.1.attention.self.value.weight").to_vector<float>();
+  Tensor adapted = model->forward(fixture_inputs());
+  peft::merge_adapters(*model);
+  Tensor merged = model->forward(fixture_inputs());
+  CHECK(test::max_relative_error(merged, adapted) <= 1e-5);
+  CHECK(model->state_dict().at("bert.encoder.layer.1.attention.self.value.weight").to_vector<float>() != w0);
+  // The inverse rule (W - s·BA) recovers W0 to f32 rounding; the kept copy restores it exactly.
+  for (auto& [name, adapter] : peft::adapters_of(*model)) {
+    Tensor recovered = adapter->unmerged_weight(model->state_dict().at(name + ".weight"));
+    CHECK(test::max_relative_error(recovered, adapter->kept_weight) <= 1e-5);
+  }
+  peft::unmerge_adapters(*model);
+  CHECK(model->state_dict().at("bert.encoder.layer.1.attention.self.value.weight").to_vector<float>() == w0);
+  CHECK(test::max_relative_error(model->forward(fixture_inputs()), adapted) == 0.0);
+}
+
+TEST_CASE("lora: float64 gradient check through the adapter (A and B random, dropout off)") {
+  nn::Linear base(6, 5);
+  base.weight = base.weight.to(DType::f64).detach();
+  base.bias = test::leaf({5}, 3).detach();
+  peft::LoraAdapter adapter(base, {.r = 2, .alpha = 3.0, .dropout = 0.0});
+  auto fn = [&](const std::vector<Tensor>& in) {
+    adapter.lora_A = in[1];
+    adapter.lora_B = in[2];
+    return adapter.forward(base, in[0]);
+  };
+  CHECK_GRADCHECK(fn, {test::strided_leaf({4, 6}, 1), test::leaf({2, 6}, 2), test::leaf({5, 2}, 4)});
 }
