@@ -2,12 +2,14 @@
 loop so every setting is visible. AdamW (eps 1e-8, no decay on biases and LayerNorm weights),
 linear schedule with warmup, clipping at 1.0, dynamic padding, evaluation every N steps.
 Differences from tinytune that remain: the shuffle order (torch.randperm here) and the random
-init of the classifier and LoRA A.
+init of the classifier and the adapters. Evaluates at each epoch's end (and every N steps with
+--eval-every), like train_glue; reports the best and the last evaluation.
 
     /work/venv/bin/python benchmarks/reference/train_glue_torch.py --task sst2 --peft lora \
         --max-steps 1200 --eval-every 300 --threads 2        (needs torch, transformers, peft, scipy, sklearn)
 """
 import argparse
+import resource
 import csv
 import json
 import math
@@ -35,12 +37,13 @@ p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument("--task", default="sst2", choices=sorted(TASKS))
 p.add_argument("--model", default=os.path.join(ROOT, "models/all-MiniLM-L6-v2"))
 p.add_argument("--data-dir", default=os.path.join(ROOT, "data/glue"))
-p.add_argument("--peft", default="lora", choices=["full", "lora"])
+p.add_argument("--peft", default="lora", choices=["full", "lora", "c3a"])
 p.add_argument("--epochs", type=int, default=3)
 p.add_argument("--max-steps", type=int, default=0)
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--eval-batch-size", type=int, default=64)
-p.add_argument("--lr", type=float, default=0.0, help="0: 2e-5 full, 5e-4 lora")
+p.add_argument("--lr", type=float, default=0.0, help="0: 2e-5 full, 5e-4 lora, 1e-1 c3a (train_glue's defaults)")
+p.add_argument("--head-lr", type=float, default=0.0, help="the classifier's lr; 0: the same as --lr")
 p.add_argument("--weight-decay", type=float, default=0.0)
 p.add_argument("--warmup-ratio", type=float, default=0.0)
 p.add_argument("--max-seq-length", type=int, default=128)
@@ -52,6 +55,11 @@ p.add_argument("--lora-r", type=int, default=8)
 p.add_argument("--lora-alpha", type=float, default=16)
 p.add_argument("--lora-dropout", type=float, default=0.1)
 p.add_argument("--target-modules", default="query,value")
+p.add_argument("--lora-init", default="a", choices=["a", "b", "gaussian"],
+               help="a: HF default (B = 0); b: A = 0, B ~ U(±1/sqrt(r)) (HF init False, A zeroed)")
+p.add_argument("--c3a-block-size", type=int, default=128)
+p.add_argument("--c3a-init", default="xavier_uniform")
+p.add_argument("--output", default="", help="also write the JSON result to this file")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -93,15 +101,32 @@ num_labels = 1 if labels is None else len(labels)
 model = BertForSequenceClassification.from_pretrained(args.model, num_labels=num_labels)
 if args.peft == "lora":
     from peft import LoraConfig, TaskType, get_peft_model
+    init = {"a": True, "b": False, "gaussian": "gaussian"}[args.lora_init]
     model = get_peft_model(model, LoraConfig(
         task_type=TaskType.SEQ_CLS, r=args.lora_r, lora_alpha=args.lora_alpha,
-        lora_dropout=args.lora_dropout, target_modules=args.target_modules.split(",")))
-lr = args.lr or (2e-5 if args.peft == "full" else 5e-4)
+        lora_dropout=args.lora_dropout, target_modules=args.target_modules.split(","),
+        init_lora_weights=init))
+    if args.lora_init == "b":  # HF's False draws both factors; Init[B] keeps B and zeroes A
+        with torch.no_grad():
+            for n, q in model.named_parameters():
+                if "lora_A" in n:
+                    q.zero_()
+elif args.peft == "c3a":
+    from peft import C3AConfig, TaskType, get_peft_model
+    model = get_peft_model(model, C3AConfig(
+        task_type=TaskType.SEQ_CLS, block_size=args.c3a_block_size,
+        init_weights=args.c3a_init, target_modules=args.target_modules.split(",")))
+lr = args.lr or {"full": 2e-5, "lora": 5e-4, "c3a": 1e-1}[args.peft]
+head_lr = args.head_lr or lr
 named = [(n, q) for n, q in model.named_parameters() if q.requires_grad]
 no_decay = lambda n: n.endswith("bias") or "LayerNorm.weight" in n
+is_head = lambda n: "classifier" in n
 optimizer = torch.optim.AdamW([
-    {"params": [q for n, q in named if not no_decay(n)], "weight_decay": args.weight_decay},
-    {"params": [q for n, q in named if no_decay(n)], "weight_decay": 0.0}], lr=lr, eps=1e-8)
+    {"params": [q for n, q in named if not no_decay(n) and not is_head(n)], "weight_decay": args.weight_decay},
+    {"params": [q for n, q in named if no_decay(n) and not is_head(n)], "weight_decay": 0.0},
+    {"params": [q for n, q in named if not no_decay(n) and is_head(n)], "weight_decay": args.weight_decay, "lr": head_lr},
+    {"params": [q for n, q in named if no_decay(n) and is_head(n)], "weight_decay": 0.0, "lr": head_lr}],
+    lr=lr, eps=1e-8)
 steps_per_epoch = len(train_y) // args.batch_size + (len(train_y) % args.batch_size > 0)
 total = args.max_steps or steps_per_epoch * args.epochs
 schedule = get_linear_schedule_with_warmup(optimizer, math.ceil(args.warmup_ratio * total), total)
@@ -119,13 +144,22 @@ def evaluate():
     y = np.array(dev_y)
     pr = np.array(preds)
     if labels is None:
-        return {"pearson": pearsonr(pr, y)[0], "spearmanr": spearmanr(pr, y)[0]}
+        m = {"pearson": pearsonr(pr, y)[0], "spearmanr": spearmanr(pr, y)[0]}
+        m["main"] = 0.5 * (m["pearson"] + m["spearmanr"])
+        return m
     m = {"accuracy": float((pr == y).mean())}
     if args.task == "cola":
         m["mcc"] = matthews_corrcoef(y, pr)
     if args.task == "mrpc":
         m["f1"] = f1_score(y, pr)
+    if args.task == "cola":  # GLUE scores CoLA by MCC alone
+        m["main"] = m["mcc"]
+    else:  # the mean of the task's official metrics, as data/metrics.cpp computes "main"
+        m["main"] = float(np.mean(list(m.values())))
     return m
+
+
+MAIN = "main"
 
 
 model.train()
@@ -150,11 +184,24 @@ while step < total:
         if step >= total:
             break
     epoch += 1
+    if not args.eval_every and (not evals or evals[-1]["step"] != step):
+        evals.append({"step": step, **evaluate()})
 seconds = time.perf_counter() - start
 if not evals or evals[-1]["step"] != step:
     evals.append({"step": step, **evaluate()})
 trainable = sum(q.numel() for _, q in named)
-print(json.dumps({"framework": f"torch {torch.__version__}", "task": args.task, "peft": args.peft,
-                  "seed": args.seed, "steps": step, "evals": evals, "trainable_parameters": trainable,
-                  "train_seconds": round(seconds, 1), "examples_per_second": round(examples / seconds, 1),
-                  "threads": args.threads}))
+adapter = 0 if args.peft == "full" else sum(q.numel() for n, q in named if not is_head(n))
+best = max(evals, key=lambda e: e[MAIN])
+result = {"framework": f"torch {torch.__version__}", "task": args.task, "peft": args.peft,
+          "seed": args.seed, "steps": step, "evals": evals, "main_metric": MAIN,
+          "dev": {k: v for k, v in best.items() if k != "step"}, "trainable_parameters": trainable,
+          "adapter_parameters": adapter,
+          "train_seconds": round(seconds, 1), "examples_per_second": round(examples / seconds, 1),
+          "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+          "threads": args.threads}
+print(json.dumps(result))
+if args.output:
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output + ".tmp", "w") as f:
+        json.dump(result, f, indent=2)
+    os.replace(args.output + ".tmp", args.output)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the GLUE comparison table: tasks × methods × seeds, for tinytune (train_glue) and for
+# PyTorch + transformers + HF PEFT (benchmarks/reference/train_glue_torch.py), same recipe.
+# Each run writes runs/table/<side>/<task>/<method>/seed<S>/results.json; finished runs are
+# skipped, so the script can be stopped and started again. Summarise with summarize_table.py.
+#
+#   benchmarks/glue/run_table.sh --side tinytune --tasks rte,mrpc --methods full,lora-a --seeds 1,2,3
+#   benchmarks/glue/run_table.sh --side torch    --tasks rte      --methods lora-a,c3a
+#
+# Methods: full, lora-a, lora-b, condlora, c3a, goft, qgoft (torch: full, lora-a, lora-b, c3a).
+# Recipe (both sides): batch 32, max length 128, 3 epochs, warmup 6%, weight decay 0, clipping
+# at 1.0, evaluation at each epoch's end, the best evaluation reported; each method's default
+# lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2
+python=${PYTHON:-/work/venv/bin/python}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --side) side="$2"; shift 2 ;;
+    --tasks) tasks="$2"; shift 2 ;;
+    --methods) methods="$2"; shift 2 ;;
+    --seeds) seeds="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "run_table.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+case "$side" in tinytune|torch) ;; *) echo "run_table.sh: --side must be tinytune or torch, got '$side'" >&2; exit 2 ;; esac
+recipe=(--batch-size 32 --max-seq-length 128 --epochs 3 --warmup-ratio 0.06 --weight-decay 0
+        --max-grad-norm 1.0 --threads "$threads")
+method_flags() {  # the flags of a table method name
+  case "$1" in
+    full) echo "--peft full" ;;
+    lora-a) echo "--peft lora --lora-init a" ;;
+    lora-b) echo "--peft lora --lora-init b" ;;
+    condlora|c3a|goft|qgoft) echo "--peft $1" ;;
+    *) echo "run_table.sh: unknown method '$1'" >&2; exit 2 ;;
+  esac
+}
+for task in ${tasks//,/ }; do
+  for method in ${methods//,/ }; do
+    for seed in ${seeds//,/ }; do
+      out="runs/table/$side/$task/$method/seed$seed"
+      [ -f "$out/results.json" ] && continue
+      mkdir -p "$out"
+      echo "== $side $task $method seed $seed"
+      # shellcheck disable=SC2046
+      if [ "$side" = tinytune ]; then
+        build/bin/train_glue --task "$task" $(method_flags "$method") --seed "$seed" \
+          --output-dir "$out" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
+      else
+        "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
+          --seed "$seed" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
+      fi
+      tail -1 "$out/log.txt"
+    done
+  done
+done
