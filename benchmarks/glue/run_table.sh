@@ -3,6 +3,7 @@
 # PyTorch + transformers + HF PEFT (benchmarks/reference/train_glue_torch.py), same recipe.
 # Each run writes runs/table/<side>/<task>/<method>/seed<S>/results.json; finished runs are
 # skipped, so the script can be stopped and started again. Summarise with summarize_table.py.
+# TRAIN_GLUE=path picks the tinytune binary (default build/bin/train_glue).
 #
 #   benchmarks/glue/run_table.sh --side tinytune --tasks rte,mrpc --methods full,lora-a --seeds 1,2,3
 #   benchmarks/glue/run_table.sh --side torch    --tasks rte      --methods lora-a,c3a
@@ -47,7 +48,7 @@ for task in ${tasks//,/ }; do
       echo "== $side $task $method seed $seed"
       # shellcheck disable=SC2046
       if [ "$side" = tinytune ]; then
-        build/bin/train_glue --task "$task" $(method_flags "$method") --seed "$seed" \
+        "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
           --output-dir "$out" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
       else
         "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
