@@ -6,6 +6,8 @@
 #include "core/ops/cross_entropy/cross_entropy.h"
 #include "core/ops/dropout/dropout.h"
 #include "core/ops/embedding/embedding.h"
+#include "core/ops/fft/fft.h"
+#include "core/ops/fft/spectral_mix.h"
 #include "core/ops/givens/givens.h"
 #include "core/ops/layer_norm/layer_norm.h"
 #include "core/ops/matmul/matmul.h"

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "core/ops.h"
+#include "peft/c3a.h"
 #include "peft/goft.h"
 #include "peft/lora.h"
 
@@ -24,7 +25,7 @@ void PeftConfig::validate() const {
 }
 
 const std::vector<std::string>& peft_families() {
-  static const std::vector<std::string> families{"lora", "goft", "qgoft"};
+  static const std::vector<std::string> families{"lora", "c3a", "goft", "qgoft"};
   return families;
 }
 
@@ -37,6 +38,9 @@ std::vector<std::string> apply_peft(nn::Module& model, const PeftConfig& config,
                        {config.lora_r, config.lora_alpha, config.lora_dropout,
                         parse_lora_init(config.lora_init), config.rslora},
                        trainable_prefixes);
+  if (config.method == "c3a")
+    return inject_c3a(model, config.target_modules,
+                      {config.c3a_block_size, parse_c3a_init(config.c3a_init)}, trainable_prefixes);
   if (config.method == "goft") return inject_goft(model, config.target_modules, trainable_prefixes);
   if (config.method == "qgoft") return inject_qgoft(model, config.target_modules, trainable_prefixes);
   throw Error(detail::concat("--peft: unknown method '", config.method, "'"));
