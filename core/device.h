@@ -1,5 +1,5 @@
-// Where a tensor's storage lives. Only the CPU exists in this build; the CUDA tag is the seam
-// the CUDA backend plugs into (every op dispatches with an explicit switch on device type).
+// Where a tensor's storage lives: the CPU or a CUDA device (every op dispatches with an
+// explicit switch on the device type; core/cuda/runtime.h tells how the CUDA branch is built).
 #pragma once
 #include <string>
 

@@ -1,6 +1,9 @@
 // Everything a user of the core needs: Tensor, autograd, random numbers and every op.
 #pragma once
 #include "core/autograd/grad_mode.h"
+#include "core/ops/adamw_step/adamw_step.h"
+#include "core/ops/attention/attention.h"
+#include "core/ops/bias_gelu/bias_gelu.h"
 #include "core/ops/binary/binary.h"
 #include "core/ops/concat/concat.h"
 #include "core/ops/cross_entropy/cross_entropy.h"

@@ -37,12 +37,15 @@ class Generator {
 Generator& default_generator();
 void manual_seed(uint64_t seed);  // seeds the default generator
 
+// Draws on `device` (CPU by default). Element i is a pure function of (seed, offset, i) on
+// every device: a CUDA draw equals the CPU draw of the same generator state bit for bit.
 Tensor uniform(const Shape& shape, double low = 0.0, double high = 1.0, DType dtype = DType::f32,
-               Generator& gen = default_generator());
+               Generator& gen = default_generator(), Device device = Device::cpu());
 Tensor normal(const Shape& shape, double mean = 0.0, double stddev = 1.0,
-              DType dtype = DType::f32, Generator& gen = default_generator());
+              DType dtype = DType::f32, Generator& gen = default_generator(),
+              Device device = Device::cpu());
 // 1 with probability p, else 0.
 Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32,
-                 Generator& gen = default_generator());
+                 Generator& gen = default_generator(), Device device = Device::cpu());
 
 }  // namespace tt

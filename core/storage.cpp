@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/cuda/allocator.h"
+#include "core/cuda/runtime.h"
 #include "core/error.h"
 
 namespace tt {
@@ -19,14 +21,22 @@ Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device
       return;
     }
     case DeviceType::cuda:
-      throw Error("Storage: CUDA tensors are not available in this build (built without CUDA)");
+#ifdef TINYTUNE_WITH_CUDA
+      // Kernels launch on the current device, so storage must live there too.
+      TT_CHECK(device.index == cuda::current_device(), "Storage: cannot allocate on ",
+               device.str(), ": the current CUDA device is cuda:", cuda::current_device());
+      data_ = cuda::device_malloc(nbytes);  // cached (core/cuda/allocator.h)
+      return;
+#else
+      cuda::built_without_cuda("Storage: CUDA tensors are not available in this build");
+#endif
   }
 }
 
 Storage::~Storage() {
   switch (device_.type) {
     case DeviceType::cpu: std::free(data_); return;
-    case DeviceType::cuda: return;
+    case DeviceType::cuda: cuda::device_free(data_); return;
   }
 }
 

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "core/autograd/engine.h"
+#include "core/cuda/copy.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/iterate.h"
 
 namespace tt {
@@ -49,19 +51,42 @@ static int64_t element_offset(const Tensor& t, int64_t flat_index) {
   return offset;
 }
 
+// The address of the element `offset` elements past element 0 (host or device memory).
+// Unused in a build without CUDA.
+[[maybe_unused]] static void* element_address(const Tensor& t, int64_t offset) {
+  return static_cast<char*>(t.raw_data()) + offset * static_cast<int64_t>(dtype_size(t.dtype()));
+}
+
 double Tensor::get(int64_t flat_index) const {
   int64_t offset = element_offset(*this, flat_index);
-  return dispatch_all(dtype(), [&](auto tag) {
+  return dispatch_storage(dtype(), [&](auto tag) {
     using T = decltype(tag);
-    return static_cast<double>(data<T>()[offset]);
+    if (device().is_cpu()) return static_cast<double>(data<T>()[offset]);
+    T value{};
+#ifdef TINYTUNE_WITH_CUDA
+    cuda::copy_device_to_host(&value, element_address(*this, offset), sizeof(T));
+#else
+    cuda::built_without_cuda("Tensor::get");
+#endif
+    return static_cast<double>(value);
   });
 }
 
 void Tensor::set(int64_t flat_index, double value) {
   int64_t offset = element_offset(*this, flat_index);
-  dispatch_all(dtype(), [&](auto tag) {
+  dispatch_storage(dtype(), [&](auto tag) {
     using T = decltype(tag);
-    data<T>()[offset] = static_cast<T>(value);
+    if (device().is_cpu()) {
+      data<T>()[offset] = static_cast<T>(value);
+      return;
+    }
+    const T converted = static_cast<T>(value);
+#ifdef TINYTUNE_WITH_CUDA
+    cuda::copy_host_to_device(element_address(*this, offset), &converted, sizeof(T));
+#else
+    (void)converted;
+    cuda::built_without_cuda("Tensor::set");
+#endif
   });
 }
 
@@ -72,9 +97,9 @@ double Tensor::item() const {
 
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
-  Tensor c = contiguous();
+  Tensor c = device().is_cpu() ? detach().contiguous() : detach().to(Device::cpu());
   std::vector<T> out(c.numel());
-  dispatch_all(c.dtype(), [&](auto tag) {
+  dispatch_storage(c.dtype(), [&](auto tag) {
     using S = decltype(tag);
     const S* src = c.data<S>();
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(src[i]);
@@ -139,8 +164,10 @@ std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::ostringstream out;
   out << std::setprecision(6) << "tensor(";
-  print_values(out, *this, 0, 0);
+  // One transfer for the whole tensor rather than one per printed element.
+  print_values(out, device().is_cpu() ? *this : detach().to(Device::cpu()), 0, 0);
   out << ", shape=" << shape_str(shape()) << ", dtype=" << dtype_name(dtype());
+  if (!device().is_cpu()) out << ", device=" << device().str();
   if (requires_grad()) out << ", requires_grad";
   out << ')';
   return out.str();
@@ -163,7 +190,15 @@ Tensor empty(const Shape& shape, DType dtype, Device device) {
 
 Tensor full(const Shape& shape, double value, DType dtype, Device device) {
   Tensor out = empty(shape, dtype, device);
-  dispatch_all(dtype, [&](auto tag) {
+  if (device.type == DeviceType::cuda) {
+#ifdef TINYTUNE_WITH_CUDA
+    cuda::fill(out, value);
+    return out;
+#else
+    cuda::built_without_cuda("full");
+#endif
+  }
+  dispatch_storage(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
     const T v = static_cast<T>(value);
@@ -179,7 +214,9 @@ Tensor zeros(const Shape& shape, DType dtype, Device device) {
 Tensor ones(const Shape& shape, DType dtype, Device device) {
   return full(shape, 1.0, dtype, device);
 }
-Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
+Tensor scalar_tensor(double value, DType dtype, Device device) {
+  return full({}, value, dtype, device);
+}
 
 Tensor arange(double start, double end, double step, DType dtype) {
   TT_CHECK(step != 0.0, "arange: step must be non-zero");
@@ -213,18 +250,15 @@ Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape) {
   return from_values(values, shape, DType::i64);
 }
 
-void copy_into(const Tensor& dst, const Tensor& src) {
-  TT_CHECK(dst.shape() == src.shape(), "copy_into: destination shape ", shape_str(dst.shape()),
-           " differs from source shape ", shape_str(src.shape()));
-  TT_CHECK(dst.device().is_cpu() && src.device().is_cpu(),
-           "copy_into: only CPU tensors in this build");
+// Both tensors on the CPU: memcpy when the layouts agree, else the strided iterator.
+static void copy_on_cpu(const Tensor& dst, const Tensor& src) {
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
     std::memcpy(dst.raw_data(), src.raw_data(), dst.numel() * dtype_size(dst.dtype()));
     return;
   }
-  dispatch_all(dst.dtype(), [&](auto dst_tag) {
+  dispatch_storage(dst.dtype(), [&](auto dst_tag) {
     using D = decltype(dst_tag);
-    dispatch_all(src.dtype(), [&](auto src_tag) {
+    dispatch_storage(src.dtype(), [&](auto src_tag) {
       using S = decltype(src_tag);
       D* out = dst.data<D>();
       const S* in = src.data<S>();
@@ -234,6 +268,58 @@ void copy_into(const Tensor& dst, const Tensor& src) {
                          });
     });
   });
+}
+
+#ifdef TINYTUNE_WITH_CUDA
+// At least one side on a CUDA device. Transfers move contiguous bytes of one dtype; strides
+// and dtype conversion are done on the side that has them (a CUDA kernel or the CPU loop),
+// through a contiguous staging tensor where needed.
+static void copy_with_cuda(const Tensor& dst, const Tensor& src) {
+  const size_t src_bytes = static_cast<size_t>(src.numel()) * dtype_size(src.dtype());
+  if (!dst.device().is_cpu() && !src.device().is_cpu()) {
+    TT_CHECK(dst.device() == src.device(), "copy_into: source on ", src.device().str(),
+             " and destination on ", dst.device().str(),
+             "; copies between two CUDA devices are not supported");
+    cuda::copy_strided(dst, src);
+    return;
+  }
+  if (src.numel() == 0) return;
+  const bool same_layout =
+      dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous();
+  if (src.device().is_cpu()) {  // host -> device
+    if (same_layout) return cuda::copy_host_to_device(dst.raw_data(), src.raw_data(), src_bytes);
+    Tensor host = src;
+    if (!src.is_contiguous()) {
+      host = empty(src.shape(), src.dtype());
+      copy_on_cpu(host, src);
+    }
+    Tensor staged = empty(src.shape(), src.dtype(), dst.device());
+    cuda::copy_host_to_device(staged.raw_data(), host.raw_data(), src_bytes);
+    cuda::copy_strided(dst, staged);
+    return;
+  }
+  // device -> host
+  if (same_layout) return cuda::copy_device_to_host(dst.raw_data(), src.raw_data(), src_bytes);
+  Tensor packed = src;
+  if (!src.is_contiguous()) {
+    packed = empty(src.shape(), src.dtype(), src.device());
+    cuda::copy_strided(packed, src);
+  }
+  Tensor host = empty(src.shape(), src.dtype());
+  cuda::copy_device_to_host(host.raw_data(), packed.raw_data(), src_bytes);
+  copy_on_cpu(dst, host);
+}
+#endif
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  TT_CHECK(dst.shape() == src.shape(), "copy_into: destination shape ", shape_str(dst.shape()),
+           " differs from source shape ", shape_str(src.shape()));
+  if (dst.device().is_cpu() && src.device().is_cpu()) return copy_on_cpu(dst, src);
+#ifdef TINYTUNE_WITH_CUDA
+  copy_with_cuda(dst, src);
+#else
+  cuda::built_without_cuda("copy_into");
+#endif
 }
 
 }  // namespace tt

@@ -58,6 +58,7 @@ class Tensor {
   void* raw_data() const;
 
   // ---- element access (slow; for tests, printing and scalars) ------------------------------
+  // On a CUDA tensor each call is a transfer (and get/item/to_vector wait for the device).
   double item() const;                        // the value of a one-element tensor
   double get(int64_t flat_index) const;       // row-major logical index, through the strides
   void set(int64_t flat_index, double value);  // writes through the strides (no autograd)
@@ -76,6 +77,9 @@ class Tensor {
   Tensor contiguous() const;          // itself when already contiguous
   Tensor clone() const;               // always a fresh contiguous copy
   Tensor to(DType dtype) const;       // itself when already of that dtype
+  // A contiguous copy on `device` (itself when already there). Differentiable: the gradient
+  // is copied back to this tensor's device.
+  Tensor to(Device device) const;
 
   // ---- autograd -----------------------------------------------------------------------------
   bool requires_grad() const { return impl().requires_grad; }
@@ -107,14 +111,16 @@ Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Devic
 Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
 Tensor full(const Shape& shape, double value, DType dtype = DType::f32,
             Device device = Device::cpu());
-Tensor scalar_tensor(double value, DType dtype = DType::f32);  // 0-d
+Tensor scalar_tensor(double value, DType dtype = DType::f32,
+                     Device device = Device::cpu());  // 0-d
 Tensor arange(double start, double end, double step = 1.0, DType dtype = DType::f32);
 // Copies `values` (row-major) into a new tensor of the given shape and dtype.
 Tensor from_vector(const std::vector<double>& values, const Shape& shape,
                    DType dtype = DType::f32);
 Tensor from_vector(const std::vector<float>& values, const Shape& shape);
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape);
-// Writes src's values into dst (same shape; dst may be a strided view; dtypes may differ).
+// Writes src's values into dst (same shape; dst may be a strided view; dtypes may differ;
+// devices may differ: CPU <-> CUDA transfers, strided CUDA copies by kernel).
 // Not differentiable: a kernel-level helper for ops and optimizers.
 void copy_into(const Tensor& dst, const Tensor& src);
 

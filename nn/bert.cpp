@@ -49,9 +49,13 @@ Tensor BertSelfAttention::forward(const Tensor& x, const Tensor& additive_mask) 
   Tensor q = split_heads(query->forward(x));
   Tensor k = split_heads(key->forward(x));
   Tensor v = split_heads(value->forward(x));
-  Tensor scores = div(matmul(q, k.transpose(-1, -2)), std::sqrt(static_cast<double>(head_dim)));
-  Tensor probs = dropout->forward(softmax(add(scores, additive_mask), -1));
-  Tensor context = matmul(probs, v);  // [B, heads, S, head_dim]
+  // dropout(softmax(q kᵀ / sqrt(head_dim) + mask)) v: on the CPU exactly those ops; on CUDA one
+  // flash-attention kernel (core/ops/attention). The dropout mask comes from the default
+  // generator as this module's Dropout would draw it.
+  const double p = dropout->is_training() ? dropout->p : 0.0;
+  Tensor context = scaled_dot_product_attention(
+      q, k, v, additive_mask, 1.0 / std::sqrt(static_cast<double>(head_dim)), p);
+  // [B, heads, S, head_dim] -> [B, S, H]
   return context.permute({0, 2, 1, 3}).reshape({batch, seq, num_heads * head_dim});
 }
 
@@ -62,7 +66,9 @@ BertResidualOutput::BertResidualOutput(int64_t in, const BertConfig& c) {
 }
 
 Tensor BertResidualOutput::forward(const Tensor& h, const Tensor& residual) {
-  return norm->forward(add(dropout->forward(dense->forward(h)), residual));
+  // LayerNorm(dropout(dense(h)) + residual); the add is fused into the norm on CUDA.
+  return add_layer_norm(dropout->forward(dense->forward(h)), residual, norm->weight, norm->bias,
+                        norm->eps);
 }
 
 namespace {
@@ -87,9 +93,22 @@ BertLayer::BertLayer(const BertConfig& c) {
   output = register_module("output", std::make_shared<BertResidualOutput>(c.intermediate_size, c));
 }
 
+namespace {
+// gelu(dense(h)). For a plain Linear (no active adapter) the bias add is fused into the GELU:
+// bias_gelu(h Wᵀ, b), the same ops as gelu(dense(h)) on the CPU and one pass on CUDA. An
+// adapter's output goes through gelu as it is.
+Tensor dense_gelu(Linear& dense, const Tensor& h) {
+  const bool plain = !(dense.adapter && !dense.adapter->merged) && dense.bias.defined();
+  if (!plain) return gelu(dense.forward(h));
+  TT_CHECK(h.dim() >= 1 && h.size(-1) == dense.in_features, "Linear: input of shape ",
+           shape_str(h.shape()), " does not end in in_features = ", dense.in_features);
+  return bias_gelu(matmul(h, dense.weight.transpose(0, 1)), dense.bias);
+}
+}  // namespace
+
 Tensor BertLayer::forward(const Tensor& x, const Tensor& additive_mask) {
   Tensor h = attention_output->forward(self_attention->forward(x, additive_mask), x);
-  return output->forward(gelu(intermediate->forward(h)), h);
+  return output->forward(dense_gelu(*intermediate, h), h);
 }
 
 namespace {
@@ -125,8 +144,9 @@ BertOutputs BertModel::forward(const BertInputs& in) {
   const DType dtype = embeddings->word_embeddings->weight.dtype();
   const double lowest = dtype == DType::f32 ? std::numeric_limits<float>::lowest()
                                             : std::numeric_limits<double>::lowest();
-  Tensor additive_mask =
-      mul(sub(1.0, mask.to(dtype)), lowest).view({shape[0], 1, 1, shape[1]});
+  Tensor additive_mask = mul(sub(1.0, mask.to(dtype)), lowest)
+                             .view({shape[0], 1, 1, shape[1]})
+                             .to(embeddings->word_embeddings->weight.device());
   Tensor h = embeddings->forward(in.input_ids, types);
   for (auto& layer : layers) h = layer->forward(h, additive_mask);
   Tensor first_token = h.narrow(1, 0, 1).squeeze(1);

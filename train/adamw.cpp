@@ -1,8 +1,7 @@
 #include "train/adamw.h"
 
-#include <cmath>
-
 #include "core/error.h"
+#include "core/ops/adamw_step/adamw_step.h"
 
 namespace tt::train {
 
@@ -24,46 +23,28 @@ AdamW::AdamW(std::vector<ParamGroup> groups, AdamWOptions options)
   }
 }
 
-namespace {
-
-template <typename T>
-void adamw_update(T* p, const T* g, T* m, T* v, int64_t n, double lr, double decay, double beta1,
-                  double beta2, double eps, double bias1, double bias2_sqrt) {
-  const T keep = static_cast<T>(1.0 - lr * decay), b1 = static_cast<T>(beta1),
-          b2 = static_cast<T>(beta2), step_size = static_cast<T>(lr / bias1),
-          inv_bias2_sqrt = static_cast<T>(1.0 / bias2_sqrt), e = static_cast<T>(eps);
-#pragma omp parallel for simd if (n >= 65536)
-  for (int64_t i = 0; i < n; ++i) {
-    const T pi = p[i] * keep;
-    const T mi = b1 * m[i] + (T(1) - b1) * g[i];
-    const T vi = b2 * v[i] + (T(1) - b2) * g[i] * g[i];
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - step_size * mi / (std::sqrt(vi) * inv_bias2_sqrt + e);
-  }
-}
-
-}  // namespace
-
 void AdamW::step() {
   ++step_;
-  const double bias1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
-  const double bias2_sqrt = std::sqrt(1.0 - std::pow(options_.beta2, static_cast<double>(step_)));
+  // Parameters without a gradient this step are skipped (moments and decay too); the rest go
+  // to one adamw_step call (one multi-tensor launch on CUDA).
+  std::vector<Tensor> params, grads, exp_avg, exp_avg_sq;
+  std::vector<double> lrs, decays;
   size_t index = 0;
   for (ParamGroup& group : groups_) {
     for (Tensor& p : group.params) {
       auto& [m, v] = moments_[index++];
       Tensor g = p.grad();
       if (!g.defined()) continue;
-      dispatch_floating(p.dtype(), "AdamW", [&](auto tag) {
-        using T = decltype(tag);
-        Tensor gc = g.contiguous();
-        adamw_update<T>(p.data<T>(), gc.data<T>(), m.data<T>(), v.data<T>(), p.numel(),
-                        options_.lr * group.lr_scale, group.weight_decay, options_.beta1, options_.beta2,
-                        options_.eps, bias1, bias2_sqrt);
-      });
+      params.push_back(p);
+      grads.push_back(g);
+      exp_avg.push_back(m);
+      exp_avg_sq.push_back(v);
+      lrs.push_back(options_.lr * group.lr_scale);
+      decays.push_back(group.weight_decay);
     }
   }
+  adamw_step(params, grads, exp_avg, exp_avg_sq, lrs, decays, options_.beta1, options_.beta2,
+             options_.eps, step_);
 }
 
 void AdamW::zero_grad() {

@@ -133,6 +133,8 @@ TypePair hdf5_types(DType dtype) {
     case DType::f64: return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
     case DType::i32: return {H5T_STD_I32LE, H5T_NATIVE_INT32};
     case DType::i64: return {H5T_STD_I64LE, H5T_NATIVE_INT64};
+    case DType::bf16:  // training state is f32 (bf16 appears only inside autocast matmuls)
+      throw Error("checkpoint: bf16 tensors are not stored; convert them to f32 first");
   }
   throw Error("checkpoint: unknown dtype");
 }

@@ -67,7 +67,7 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
     TT_CHECK(output.numel() == 1, "backward: a gradient can be implied only for a one-element "
              "output, but the output has shape ", shape_str(output.shape()),
              "; pass the gradient explicitly");
-    seed = ones(output.shape(), output.dtype());
+    seed = ones(output.shape(), output.dtype(), output.device());
   }
   TT_CHECK(seed.shape() == output.shape() && seed.dtype() == output.dtype(),
            "backward: gradient of shape ", shape_str(seed.shape()), " and dtype ",

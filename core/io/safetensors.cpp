@@ -95,6 +95,7 @@ const char* file_dtype_name(DType dtype) {
     case DType::f64: return "F64";
     case DType::i32: return "I32";
     case DType::i64: return "I64";
+    case DType::bf16: return "BF16";  // tinytune's bfloat16 has the file's bit layout
   }
   return "?";
 }

@@ -9,6 +9,7 @@
 #include "core/ops/binary/binary.h"
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/binary/binary_kernels.h"
 #include "core/ops/reduce/reduce.h"
 #include "core/ops/unary/unary.h"
@@ -83,7 +84,13 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   Tensor out = empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype(), a.device());
   switch (a.device().type) {
     case DeviceType::cpu: cpu::binary_forward(op, a, b, out); break;
-    case DeviceType::cuda: throw Error(detail::concat(name, ": built without CUDA"));
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::binary_forward(op, a, b, out);
+      break;
+#else
+      cuda::built_without_cuda(name);
+#endif
   }
   if (needs_grad(a, b)) {
     std::shared_ptr<Node> node;
@@ -105,11 +112,12 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::sub, a, b
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::div, a, b); }
 
-Tensor add(const Tensor& a, double b) { return add(a, scalar_tensor(b, a.dtype())); }
-Tensor sub(const Tensor& a, double b) { return sub(a, scalar_tensor(b, a.dtype())); }
-Tensor sub(double a, const Tensor& b) { return sub(scalar_tensor(a, b.dtype()), b); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_tensor(b, a.dtype())); }
-Tensor div(const Tensor& a, double b) { return div(a, scalar_tensor(b, a.dtype())); }
-Tensor div(double a, const Tensor& b) { return div(scalar_tensor(a, b.dtype()), b); }
+// The scalar lives on the tensor's device (a 0-d tensor; on CUDA one fill kernel, no transfer).
+Tensor add(const Tensor& a, double b) { return add(a, scalar_tensor(b, a.dtype(), a.device())); }
+Tensor sub(const Tensor& a, double b) { return sub(a, scalar_tensor(b, a.dtype(), a.device())); }
+Tensor sub(double a, const Tensor& b) { return sub(scalar_tensor(a, b.dtype(), b.device()), b); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar_tensor(b, a.dtype(), a.device())); }
+Tensor div(const Tensor& a, double b) { return div(a, scalar_tensor(b, a.dtype(), a.device())); }
+Tensor div(double a, const Tensor& b) { return div(scalar_tensor(a, b.dtype(), b.device()), b); }
 
 }  // namespace tt

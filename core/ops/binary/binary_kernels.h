@@ -11,4 +11,9 @@ namespace cpu {
 void binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);
 }  // namespace cpu
 
+namespace cuda {
+// The same contract, all three on the current CUDA device (binary_cuda.cu).
+void binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);
+}  // namespace cuda
+
 }  // namespace tt

@@ -2,6 +2,7 @@
 //
 // Forward:  each input is copied into its slice [start_i, start_i + n_i) of the output's dim.
 // Backward: dx_i = g.narrow(dim, start_i, n_i).
+// No kernel of its own: copy_into's strided copy (CPU loop or CUDA kernel) does both ways.
 #include "core/ops/concat/concat.h"
 
 #include "core/autograd/node.h"
@@ -46,6 +47,8 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
     TT_CHECK(compatible, "concat: tensor ", i, " of shape ", shape_str(t.shape()),
              " does not match tensor 0 of shape ", shape_str(first.shape()),
              " in every dim but ", d);
+    TT_CHECK(t.device() == first.device(), "concat: tensor ", i, " is on ", t.device().str(),
+             ", tensor 0 on ", first.device().str());
     sizes.push_back(t.shape()[d]);
     out_shape[d] += t.shape()[d];
   }

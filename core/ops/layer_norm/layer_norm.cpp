@@ -9,6 +9,7 @@
 #include "core/ops/layer_norm/layer_norm.h"
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/layer_norm/layer_norm_kernels.h"
 
 namespace tt {
@@ -29,7 +30,13 @@ struct LayerNormBackward : Node {
       case DeviceType::cpu:
         cpu::layer_norm_backward(x, weight, mean, rstd, g.contiguous(), dx, dw, db);
         break;
-      case DeviceType::cuda: throw Error("layer_norm: built without CUDA");
+      case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+        cuda::layer_norm_backward(x, weight, mean, rstd, g.contiguous(), dx, dw, db);
+        break;
+#else
+        cuda::built_without_cuda("layer_norm");
+#endif
     }
     return {dx, dw, db};
   }
@@ -43,6 +50,8 @@ void check_param(const Tensor& p, const Tensor& x, const char* what) {
            shape_str(x.shape()), " (expected [", x.shape().back(), "])");
   TT_CHECK(p.dtype() == x.dtype(), "layer_norm: ", what, " dtype ", dtype_name(p.dtype()),
            " differs from input dtype ", dtype_name(x.dtype()));
+  TT_CHECK(p.device() == x.device(), "layer_norm: ", what, " is on ", p.device().str(),
+           " but the input is on ", x.device().str());
 }
 
 }  // namespace
@@ -64,7 +73,13 @@ Tensor layer_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
   Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   switch (x.device().type) {
     case DeviceType::cpu: cpu::layer_norm_forward(x, w, b, eps, y, mean, rstd); break;
-    case DeviceType::cuda: throw Error("layer_norm: built without CUDA");
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::layer_norm_forward(x, w, b, eps, y, mean, rstd);
+      break;
+#else
+      cuda::built_without_cuda("layer_norm");
+#endif
   }
   if (needs_grad({input, weight, bias}))
     connect(y, std::make_shared<LayerNormBackward>(x, w, mean, rstd), {input, weight, bias});

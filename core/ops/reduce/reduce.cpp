@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/binary/binary.h"
 #include "core/ops/reduce/reduce_kernels.h"
 
@@ -70,7 +71,13 @@ Tensor reduce_sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdi
   const int64_t rows = out.numel();
   switch (x.device().type) {
     case DeviceType::cpu: cpu::sum_rows(xc, out, rows, plan.count); break;
-    case DeviceType::cuda: throw Error(detail::concat(op, ": built without CUDA"));
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::sum_rows(xc, out, rows, plan.count);
+      break;
+#else
+      cuda::built_without_cuda(op);
+#endif
   }
   const double scale = average ? 1.0 / static_cast<double>(plan.count) : 1.0;
   if (average) out = mul(out.detach(), scale);
@@ -88,7 +95,16 @@ struct MaxBackward : Node {
   const char* name() const override { return "MaxBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = zeros(input_shape, g.dtype(), g.device());
-    cpu::max_backward(g.contiguous(), indices, dx, outer, n, inner);
+    switch (g.device().type) {
+      case DeviceType::cpu: cpu::max_backward(g.contiguous(), indices, dx, outer, n, inner); break;
+      case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+        cuda::max_backward(g.contiguous(), indices, dx, outer, n, inner);
+        break;
+#else
+        cuda::built_without_cuda("max");
+#endif
+    }
     return {dx};
   }
   void release() override { indices = Tensor(); }
@@ -118,7 +134,13 @@ MaxResult max_along(const Tensor& x, int64_t dim, bool keepdim, const char* op) 
     case DeviceType::cpu:
       cpu::max_along(x.detach().contiguous(), r.values, r.indices, r.outer, r.n, r.inner);
       break;
-    case DeviceType::cuda: throw Error(detail::concat(op, ": built without CUDA"));
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::max_along(x.detach().contiguous(), r.values, r.indices, r.outer, r.n, r.inner);
+      break;
+#else
+      cuda::built_without_cuda(op);
+#endif
   }
   return r;
 }

@@ -9,6 +9,7 @@
 #include "core/ops/softmax/softmax.h"
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/softmax/softmax_kernels.h"
 
 namespace tt {
@@ -41,7 +42,13 @@ struct SoftmaxBackward : Node {
       case DeviceType::cpu:
         cpu::softmax_backward(y, g.contiguous(), dx, layout.outer, layout.n, layout.inner, log);
         break;
-      case DeviceType::cuda: throw Error("softmax: built without CUDA");
+      case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+        cuda::softmax_backward(y, g.contiguous(), dx, layout.outer, layout.n, layout.inner, log);
+        break;
+#else
+        cuda::built_without_cuda(log ? "log_softmax" : "softmax");
+#endif
     }
     return {dx};
   }
@@ -57,7 +64,13 @@ Tensor softmax_impl(const Tensor& input, int64_t dim, bool log) {
   Tensor y = empty(x.shape(), x.dtype(), x.device());
   switch (x.device().type) {
     case DeviceType::cpu: cpu::softmax_forward(x, y, l.outer, l.n, l.inner, log); break;
-    case DeviceType::cuda: throw Error(detail::concat(op, ": built without CUDA"));
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::softmax_forward(x, y, l.outer, l.n, l.inner, log);
+      break;
+#else
+      cuda::built_without_cuda(op);
+#endif
   }
   if (needs_grad(input)) connect(y, std::make_shared<SoftmaxBackward>(y.detach(), l, log), {input});
   return y;

@@ -12,6 +12,7 @@
 #include "core/ops/unary/unary.h"
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/unary/unary_kernels.h"
 
 namespace tt {
@@ -44,7 +45,13 @@ struct UnaryBackward : Node {
     Tensor grad_x = empty(x.shape(), x.dtype(), x.device());
     switch (x.device().type) {
       case DeviceType::cpu: cpu::unary_backward(op, exponent, x, y, grad_y, grad_x); break;
-      case DeviceType::cuda: throw Error(detail::concat(op_name(op), ": built without CUDA"));
+      case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+        cuda::unary_backward(op, exponent, x, y, grad_y, grad_x);
+        break;
+#else
+        cuda::built_without_cuda(op_name(op));
+#endif
     }
     return {grad_x};
   }
@@ -60,7 +67,13 @@ Tensor unary(UnaryOp op, const Tensor& input, double exponent = 0.0) {
   Tensor y = empty(x.shape(), x.dtype(), x.device());
   switch (x.device().type) {
     case DeviceType::cpu: cpu::unary_forward(op, exponent, x, y); break;
-    case DeviceType::cuda: throw Error(detail::concat(name, ": built without CUDA"));
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::unary_forward(op, exponent, x, y);
+      break;
+#else
+      cuda::built_without_cuda(name);
+#endif
   }
   if (needs_grad(input))
     connect(y, std::make_shared<UnaryBackward>(op, exponent, x.detach(), y.detach()), {input});

@@ -14,4 +14,11 @@ void unary_backward(UnaryOp op, double exponent, const Tensor& x, const Tensor& 
                     const Tensor& grad_y, const Tensor& grad_x);
 }  // namespace cpu
 
+namespace cuda {
+// The same contracts on the current CUDA device (unary_cuda.cu).
+void unary_forward(UnaryOp op, double exponent, const Tensor& x, const Tensor& y);
+void unary_backward(UnaryOp op, double exponent, const Tensor& x, const Tensor& y,
+                    const Tensor& grad_y, const Tensor& grad_x);
+}  // namespace cuda
+
 }  // namespace tt

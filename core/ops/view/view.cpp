@@ -1,5 +1,6 @@
 // View ops: Tensor::view/reshape/permute/transpose/narrow/expand/unsqueeze/squeeze, and the
-// copies contiguous/clone/to. Views share storage; only strides and offset change.
+// copies contiguous/clone/to. Views share storage; only strides and offset change. On CUDA,
+// the copies and narrow's backward run through copy_into's strided-copy kernel.
 //
 // Backward rules:
 //   reshape-like (view, reshape, unsqueeze, squeeze):  dx = dy.reshape(x.shape)
@@ -8,6 +9,7 @@
 //   expand(shape):                                    dx = sum_to(dy, x.shape)
 //   contiguous, clone:                                dx = dy
 //   to(dtype):                                        dx = dy.to(x.dtype)
+//   to(device):                                       dx = dy.to(x.device)
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -103,7 +105,7 @@ struct NarrowBackward : Node {
   NarrowBackward(Shape s, int64_t d, int64_t st) : input_shape(std::move(s)), dim(d), start(st) {}
   const char* name() const override { return "NarrowBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
-    Tensor dx = zeros(input_shape, g.dtype());
+    Tensor dx = zeros(input_shape, g.dtype(), g.device());
     copy_into(dx.narrow(dim, start, g.shape()[dim]), g);
     return {dx};
   }
@@ -128,6 +130,13 @@ struct ToBackward : Node {
   explicit ToBackward(DType d) : input_dtype(d) {}
   const char* name() const override { return "ToBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override { return {g.to(input_dtype)}; }
+};
+
+struct ToDeviceBackward : Node {
+  Device input_device;
+  explicit ToDeviceBackward(Device d) : input_device(d) {}
+  const char* name() const override { return "ToDeviceBackward"; }
+  std::vector<Tensor> backward(const Tensor& g) override { return {g.to(input_device)}; }
 };
 
 Tensor record_reshape(const Tensor& input, Tensor out) {
@@ -269,6 +278,14 @@ Tensor Tensor::to(DType target) const {
              dtype_name(target), " (gradients need a floating dtype)");
     connect(out, std::make_shared<ToBackward>(dtype()), {*this});
   }
+  return out;
+}
+
+Tensor Tensor::to(Device target) const {
+  if (target == device()) return *this;
+  Tensor out = empty(shape(), dtype(), target);
+  copy_into(out, *this);
+  if (needs_grad(*this)) connect(out, std::make_shared<ToDeviceBackward>(device()), {*this});
   return out;
 }
 

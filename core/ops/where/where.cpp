@@ -5,6 +5,7 @@
 #include "core/ops/where/where.h"
 
 #include "core/autograd/node.h"
+#include "core/cuda/runtime.h"
 #include "core/ops/reduce/reduce.h"
 #include "core/ops/where/where_kernels.h"
 
@@ -33,12 +34,21 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   TT_CHECK(a.dtype() == b.dtype(), "where: dtype mismatch: a is ", dtype_name(a.dtype()),
            " of shape ", shape_str(a.shape()), ", b is ", dtype_name(b.dtype()), " of shape ",
            shape_str(b.shape()));
+  TT_CHECK(cond.device() == a.device() && a.device() == b.device(),
+           "where: tensors on different devices (cond on ", cond.device().str(), ", a on ",
+           a.device().str(), ", b on ", b.device().str(), ")");
   Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
                                  "where");
   Tensor out = empty(shape, a.dtype(), a.device());
   switch (a.device().type) {
     case DeviceType::cpu: cpu::where_forward(cond, a, b, out); break;
-    case DeviceType::cuda: throw Error("where: built without CUDA");
+    case DeviceType::cuda:
+#ifdef TINYTUNE_WITH_CUDA
+      cuda::where_forward(cond, a, b, out);
+      break;
+#else
+      cuda::built_without_cuda("where");
+#endif
   }
   if (needs_grad(a, b))
     connect(out, std::make_shared<WhereBackward>(cond.detach(), a.shape(), b.shape()),
@@ -50,7 +60,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   Shape shape = broadcast_shapes(mask.shape(), x.shape(), "masked_fill");
   TT_CHECK(shape == x.shape(), "masked_fill: mask of shape ", shape_str(mask.shape()),
            " must broadcast to the input's shape ", shape_str(x.shape()));
-  return where(mask, scalar_tensor(value, x.dtype()), x);
+  return where(mask, scalar_tensor(value, x.dtype(), x.device()), x);
 }
 
 }  // namespace tt

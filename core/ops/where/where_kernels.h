@@ -2,8 +2,15 @@
 #pragma once
 #include "core/tensor.h"
 
-namespace tt::cpu {
+namespace tt {
 
+namespace cpu {
 void where_forward(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out);
+}  // namespace cpu
 
-}  // namespace tt::cpu
+namespace cuda {
+// The same contract on the current CUDA device (where_cuda.cu).
+void where_forward(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out);
+}  // namespace cuda
+
+}  // namespace tt
