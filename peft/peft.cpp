@@ -5,6 +5,7 @@
 
 #include "core/ops.h"
 #include "peft/c3a.h"
+#include "peft/condlora.h"
 #include "peft/goft.h"
 #include "peft/lora.h"
 
@@ -25,7 +26,7 @@ void PeftConfig::validate() const {
 }
 
 const std::vector<std::string>& peft_families() {
-  static const std::vector<std::string> families{"lora", "c3a", "goft", "qgoft"};
+  static const std::vector<std::string> families{"lora", "condlora", "c3a", "goft", "qgoft"};
   return families;
 }
 
@@ -38,6 +39,13 @@ std::vector<std::string> apply_peft(nn::Module& model, const PeftConfig& config,
                        {config.lora_r, config.lora_alpha, config.lora_dropout,
                         parse_lora_init(config.lora_init), config.rslora},
                        trainable_prefixes);
+  if (config.method == "condlora") {
+    TT_CHECK(config.lora_init == "a", "--lora-init: CondLoRA's init is fixed (Θ_A kaiming-uniform, "
+             "Θ_B = 0); got '", config.lora_init, "', leave it at a");
+    return inject_condlora(model, config.target_modules,
+                           {config.lora_r, config.lora_alpha, config.lora_dropout, config.rslora},
+                           trainable_prefixes);
+  }
   if (config.method == "c3a")
     return inject_c3a(model, config.target_modules,
                       {config.c3a_block_size, parse_c3a_init(config.c3a_init)}, trainable_prefixes);

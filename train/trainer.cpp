@@ -17,6 +17,7 @@
 #include "data/metrics.h"
 #include "data/wordpiece.h"
 #include "nn/hf_checkpoint.h"
+#include "peft/adapter_io.h"
 #include "peft/peft.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
@@ -188,6 +189,22 @@ void record_eval(Run& run, const std::map<std::string, double>& metrics, TrainRe
   } else {
     ++run.evals_without_improvement;
   }
+}
+
+// The best evaluation's adapter in HF PEFT's layout (<output-dir>/adapter/): best.h5's weights
+// go into the model first (the run is over: nothing reads the last weights after this).
+void save_best_adapter(Run& run, const std::string& output_dir) {
+  const fs::path best = fs::path(output_dir) / "best.h5";
+  if (!fs::exists(best)) return;  // stopped before the first evaluation
+  Checkpoint c = load_checkpoint(best.string());
+  NoGradGuard no_grad;
+  for (auto& [name, p] : run.trainable) {
+    auto it = c.tensors.find("model/" + name);
+    TT_CHECK(it != c.tensors.end(), best.string(), ": no tensor model/", name);
+    copy_into(p, it->second);
+  }
+  peft::save_adapter(*run.model, run.config.adapter, (fs::path(output_dir) / "adapter").string(),
+                     run.config.model_dir);
 }
 
 }  // namespace
@@ -373,6 +390,7 @@ TrainResult train_glue(TrainConfig config) {
       {"seed", config.seed}, {"config", nlohmann::json::parse(config.to_json())},
       {"stopped_by_signal", result.stopped_by_signal}, {"stopped_early", result.stopped_early}};
   io::write_file_atomically((fs::path(config.output_dir) / "results.json").string(), results.dump(2) + "\n");
+  if (config.peft != "full") save_best_adapter(run, config.output_dir);
   write_training_plot((fs::path(config.output_dir) / "training.svg").string(),
                       config.task + " / " + config.peft, run.loss_series, run.spec->main_metric,
                       run.metric_series);

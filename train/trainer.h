@@ -10,6 +10,8 @@
 //                   parameter counts, steps, epochs, seconds, examples/s, peak memory
 //   checkpoint.h5   the full training state (resume from it); best.h5: the best weights
 //   training.svg    loss and dev metric against the step
+//   adapter/        PEFT runs: the best evaluation's adapter in HF PEFT's layout
+//                   (adapter_config.json, adapter_model.safetensors; peft/adapter_io.h)
 #pragma once
 #include <atomic>
 #include <map>

@@ -1,0 +1,135 @@
+// eval_adapter: dev metrics of a BERT checkpoint with an adapter loaded from an HF PEFT
+// directory (adapter_config.json + adapter_model.safetensors) — one saved by train_glue
+// (<output-dir>/adapter) or by HF PEFT's save_pretrained.
+//   eval_adapter --task sst2 --model DIR --adapter DIR [--merge]
+//   eval_adapter --task sst2 --model DIR --adapter DIR --inputs X.safetensors --logits-out Y.safetensors
+//   eval_adapter --task sst2 --model DIR --adapter CONDLORA_DIR --export-lora OUT_DIR
+// --merge evaluates with the adapters merged into W0 (plain Linear forward). --export-lora
+// writes a CondLoRA adapter as the equivalent HF PEFT LoRA adapter (exact; peft/condlora.h)
+// that HF can load, then evaluates as usual. --inputs takes
+// input_ids, token_type_ids, attention_mask (i64 [B, S]) instead of the dev set and writes
+// "logits" to --logits-out (comparisons against HF on identical inputs).
+// Prints one line "dev <metric>=<value> ..." (or nothing with --inputs). Exit codes: 0 done;
+// 2 bad flags; 1 a runtime error (the message names the file or flag).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <omp.h>
+
+#include "core/io/safetensors.h"
+#include "core/ops.h"
+#include "data/batching.h"
+#include "data/metrics.h"
+#include "data/wordpiece.h"
+#include "nn/hf_checkpoint.h"
+#include "peft/adapter_io.h"
+#include "peft/condlora.h"
+
+using namespace tt;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string task = "sst2";
+  std::string model_dir = "models/all-MiniLM-L6-v2";
+  std::string adapter_dir;
+  std::string data_dir = "data/glue";
+  bool merge = false;
+  int64_t max_seq_length = 128;
+  int64_t eval_batch_size = 64;
+  int threads = 0;
+  std::string inputs, logits_out;
+  std::string export_lora;
+};
+
+std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequenceClassification& model,
+                                           data::GlueTask task) {
+  const auto& spec = data::glue_spec(task);
+  const fs::path dev_file = fs::path(o.data_dir) / spec.folder / spec.dev_files[0];
+  TT_CHECK(fs::exists(dev_file), "--data-dir: ", dev_file.string(), " not found (run scripts/get_glue.sh ",
+           spec.folder, ")");
+  data::GlueSplit dev = data::read_glue_split(task, dev_file.string(), true);
+  data::WordPieceTokenizer tokenizer((fs::path(nn::resolve_hf_model_dir(o.model_dir)) / "vocab.txt").string());
+  data::Batcher batches(dev, tokenizer,
+                        {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
+  std::vector<int64_t> classes, labels;
+  std::vector<double> predictions, scores;
+  batches.for_each_batch(0, [&](const data::Batch& b) {
+    Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
+    if (spec.is_regression) {
+      auto p = logits.squeeze(-1).to_vector<double>(), y = b.labels.to_vector<double>();
+      predictions.insert(predictions.end(), p.begin(), p.end());
+      scores.insert(scores.end(), y.begin(), y.end());
+    } else {
+      auto p = argmax(logits, -1).to_vector<int64_t>(), y = b.labels.to_vector<int64_t>();
+      classes.insert(classes.end(), p.begin(), p.end());
+      labels.insert(labels.end(), y.begin(), y.end());
+    }
+  });
+  return spec.is_regression ? data::glue_metrics(task, predictions, scores)
+                            : data::glue_metrics(task, classes, labels);
+}
+
+void write_logits(const Options& o, nn::BertForSequenceClassification& model) {
+  auto in = io::load_safetensors(o.inputs);
+  for (const char* key : {"input_ids", "token_type_ids", "attention_mask"})
+    TT_CHECK(in.count(key), "--inputs: ", o.inputs, " has no tensor '", key, "'");
+  Tensor logits = model.forward({in["input_ids"], in["token_type_ids"], in["attention_mask"]});
+  io::save_safetensors(o.logits_out, {{"logits", logits.to(Device::cpu())}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Evaluate a BERT checkpoint with an HF PEFT adapter on a GLUE dev set"};
+  app.add_option("--task", o.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
+  app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
+  app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors)")->required();
+  app.add_option("--data-dir", o.data_dir, "GLUE root with <TASK>/dev.tsv")->capture_default_str();
+  app.add_flag("--merge", o.merge, "merge the adapters into the weights before evaluating");
+  app.add_option("--max-seq-length", o.max_seq_length)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--eval-batch-size", o.eval_batch_size)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", o.threads, "0: OpenMP's default")->capture_default_str();
+  auto* inputs = app.add_option("--inputs", o.inputs, "safetensors with input_ids, token_type_ids, attention_mask: "
+                                "write their logits instead of evaluating the dev set");
+  app.add_option("--logits-out", o.logits_out, "where --inputs' logits go (safetensors, tensor \"logits\")")
+      ->needs(inputs);
+  inputs->needs("--logits-out");
+  app.add_option("--export-lora", o.export_lora, "CondLoRA adapters: also write them as an HF PEFT LoRA adapter here");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    if (o.threads > 0) omp_set_num_threads(o.threads);
+    const data::GlueTask task = data::parse_glue_task(o.task);
+    auto model = nn::load_bert_for_classification(o.model_dir, data::glue_spec(task).num_labels);
+    peft::AdapterFileConfig loaded = peft::load_adapter(*model, o.adapter_dir);
+    model->eval();
+    NoGradGuard no_grad;
+    if (!o.export_lora.empty()) {
+      TT_CHECK(loaded.config.method == "condlora", "--export-lora: ", o.adapter_dir, " holds a ",
+               loaded.config.method, " adapter; only CondLoRA needs converting to LoRA");
+      peft::export_condlora_as_lora(*model, loaded.config, o.export_lora, loaded.base_model_name,
+                                    loaded.modules_to_save);
+    }
+    if (o.merge) peft::merge_adapters(*model);
+    std::cerr << "eval_adapter: " << o.task << ", " << loaded.config.method << " adapter from "
+              << o.adapter_dir << " (" << peft::adapter_parameter_count(*model) << " adapter parameters"
+              << (o.merge ? ", merged" : "") << ")\n";
+    if (!o.inputs.empty()) {
+      write_logits(o, *model);
+      return 0;
+    }
+    std::cout << "dev";
+    for (auto& [name, value] : evaluate_dev(o, *model, task)) std::cout << ' ' << name << '=' << value;
+    std::cout << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "eval_adapter: " << e.what() << "\n";
+    return 1;
+  }
+}
