@@ -13,6 +13,13 @@
 
 namespace tt::peft {
 
+// A module holding one parameter registered as "weight": adapters register their factors
+// through it so the names read as HF PEFT's nn.Linear-held ones ("lora_A.weight").
+struct WeightHolder : nn::Module {
+  Tensor weight;
+  explicit WeightHolder(Tensor w) { weight = register_parameter("weight", std::move(w)); }
+};
+
 class Adapter : public nn::LinearAdapter {
  public:
   // The family's name as --peft spells it ("lora", "c3a", ...).

@@ -8,16 +8,6 @@
 
 namespace tt::peft {
 
-namespace {
-
-// A registered "<name>.weight", as HF PEFT's nn.Linear-held factors are named.
-struct Factor : nn::Module {
-  Tensor weight;
-  explicit Factor(Tensor w) { weight = register_parameter("weight", std::move(w)); }
-};
-
-}  // namespace
-
 CondLoraAdapter::CondLoraAdapter(const nn::Linear& base, const CondLoraOptions& options,
                                  Tensor theta_a, Tensor theta_b, bool owner)
     : theta_A(std::move(theta_a)),
@@ -36,8 +26,8 @@ CondLoraAdapter::CondLoraAdapter(const nn::Linear& base, const CondLoraOptions& 
   TT_CHECK(options.dropout >= 0 && options.dropout < 1, "--lora-dropout: must be in [0, 1), got ",
            options.dropout);
   if (owner) {
-    theta_A = register_module("condlora_theta_A", std::make_shared<Factor>(theta_A))->weight;
-    theta_B = register_module("condlora_theta_B", std::make_shared<Factor>(theta_B))->weight;
+    theta_A = register_module("condlora_theta_A", std::make_shared<WeightHolder>(theta_A))->weight;
+    theta_B = register_module("condlora_theta_B", std::make_shared<WeightHolder>(theta_B))->weight;
   }
 }
 

@@ -7,17 +7,6 @@
 
 namespace tt::peft {
 
-namespace {
-
-// Parameters are registered through a tiny Module per factor so the names read as HF PEFT's
-// ("lora_A.weight").
-struct Factor : nn::Module {
-  Tensor weight;
-  explicit Factor(Tensor w) { weight = register_parameter("weight", std::move(w)); }
-};
-
-}  // namespace
-
 LoraInit parse_lora_init(const std::string& name) {
   if (name == "a") return LoraInit::a;
   if (name == "b") return LoraInit::b;
@@ -55,8 +44,8 @@ LoraAdapter::LoraAdapter(const nn::Linear& base, const LoraOptions& options)
       b = zeros({d_out, r}, dtype);
       break;
   }
-  lora_A = register_module("lora_A", std::make_shared<Factor>(a))->weight;
-  lora_B = register_module("lora_B", std::make_shared<Factor>(b))->weight;
+  lora_A = register_module("lora_A", std::make_shared<WeightHolder>(a))->weight;
+  lora_B = register_module("lora_B", std::make_shared<WeightHolder>(b))->weight;
 }
 
 Tensor LoraAdapter::forward(const nn::Linear& base, const Tensor& x) {

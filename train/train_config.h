@@ -37,6 +37,8 @@ struct TrainConfig {
   int64_t stop_after = 0;  // stop (save, as on SIGINT) after this step, keeping the schedule of
                            // the whole run: time-boxed runs, and the resume test; 0: never
   int64_t log_every = 10;
+  int64_t train_limit = 0;  // > 0: train on the first N examples of a seeded shuffle
+                            // (train/few_shot.h; the few-shot baselines); 0: all
   peft::PeftConfig adapter;  // the family's options (adapter.method is set from `peft`)
 
   // Throws tt::Error naming the flag for a value out of range.

@@ -22,6 +22,8 @@
 #include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/clip_grad.h"
+#include "train/evaluate.h"
+#include "train/few_shot.h"
 #include "train/lr_schedule.h"
 #include "train/svg_plot.h"
 
@@ -80,27 +82,7 @@ Tensor compute_loss(const Run& run, const Tensor& logits, const Tensor& labels) 
 }
 
 std::map<std::string, double> evaluate(Run& run) {
-  NoGradGuard no_grad;
-  run.model->eval();
-  std::vector<int64_t> classes, labels;
-  std::vector<double> predictions, scores;
-  run.dev_batches->for_each_batch(0, [&](const data::Batch& b) {
-    Tensor logits = run.model->forward({b.input_ids, b.token_type_ids, b.attention_mask});
-    if (run.regression) {
-      auto p = logits.squeeze(-1).to_vector<double>();
-      auto y = b.labels.to_vector<double>();
-      predictions.insert(predictions.end(), p.begin(), p.end());
-      scores.insert(scores.end(), y.begin(), y.end());
-    } else {
-      auto p = argmax(logits, -1).to_vector<int64_t>();
-      auto y = b.labels.to_vector<int64_t>();
-      classes.insert(classes.end(), p.begin(), p.end());
-      labels.insert(labels.end(), y.begin(), y.end());
-    }
-  });
-  run.model->train();
-  return run.regression ? data::glue_metrics(run.task, predictions, scores)
-                        : data::glue_metrics(run.task, classes, labels);
+  return evaluate_glue(*run.model, *run.dev_batches, run.task);
 }
 
 // ---- checkpoints -------------------------------------------------------------------------------
@@ -232,6 +214,8 @@ TrainResult train_glue(TrainConfig config) {
     TT_CHECK(fs::exists(f), "--data-dir: ", f.string(), " not found (run scripts/get_glue.sh ",
              run.spec->folder, ")");
   data::GlueSplit train_split = data::read_glue_split(run.task, train_file.string(), true);
+  if (config.train_limit > 0)
+    train_split = few_shot_subset(train_split, config.train_limit, config.seed, "--train-limit");
   run.dev_split = data::read_glue_split(run.task, dev_file.string(), true);
   for (const data::GlueSplit* s : {&train_split, &run.dev_split})
     if (!s->skip_report().empty()) std::cerr << s->skip_report() << "\n";

@@ -24,6 +24,7 @@
 #include "nn/hf_checkpoint.h"
 #include "peft/adapter_io.h"
 #include "peft/condlora.h"
+#include "train/evaluate.h"
 
 using namespace tt;
 namespace fs = std::filesystem;
@@ -53,22 +54,7 @@ std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequence
   data::WordPieceTokenizer tokenizer((fs::path(nn::resolve_hf_model_dir(o.model_dir)) / "vocab.txt").string());
   data::Batcher batches(dev, tokenizer,
                         {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
-  std::vector<int64_t> classes, labels;
-  std::vector<double> predictions, scores;
-  batches.for_each_batch(0, [&](const data::Batch& b) {
-    Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
-    if (spec.is_regression) {
-      auto p = logits.squeeze(-1).to_vector<double>(), y = b.labels.to_vector<double>();
-      predictions.insert(predictions.end(), p.begin(), p.end());
-      scores.insert(scores.end(), y.begin(), y.end());
-    } else {
-      auto p = argmax(logits, -1).to_vector<int64_t>(), y = b.labels.to_vector<int64_t>();
-      classes.insert(classes.end(), p.begin(), p.end());
-      labels.insert(labels.end(), y.begin(), y.end());
-    }
-  });
-  return spec.is_regression ? data::glue_metrics(task, predictions, scores)
-                            : data::glue_metrics(task, classes, labels);
+  return train::evaluate_glue(model, batches, task);
 }
 
 void write_logits(const Options& o, nn::BertForSequenceClassification& model) {

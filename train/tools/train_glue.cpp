@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "train/evaluate.h"
 #include "train/trainer.h"
 
 using namespace tt;
@@ -15,25 +16,13 @@ namespace {
 
 void on_signal(int signal) { train::g_stop_signal.store(signal); }
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : s + ",") {
-    if (c != ',') {
-      item += c;
-    } else if (!item.empty()) {
-      out.push_back(item);
-      item.clear();
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   train::TrainConfig c;
   CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
+  // A flag given twice takes its last value, so scripts can override their defaults.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string target_modules = "query,value";
   app.add_option("--task", c.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
   app.add_option("--model", c.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
@@ -44,7 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-steps", c.max_steps, "optimizer steps; > 0 overrides --epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size)->capture_default_str();
   app.add_option("--eval-batch-size", c.eval_batch_size)->capture_default_str();
-  app.add_option("--lr", c.lr, "0: the method's default (full 2e-5, lora/condlora 5e-4, c3a 1e-1, goft/qgoft 2e-3)")->capture_default_str();
+  app.add_option("--lr", c.lr, "0: the method's default (full 2e-5, lora/condlora 5e-4, c3a 1e-1, goft/qgoft 1e-2)")->capture_default_str();
   app.add_option("--head-lr", c.head_lr, "the classifier's lr; 0: the same as --lr")->capture_default_str();
   app.add_option("--weight-decay", c.weight_decay)->capture_default_str();
   app.add_option("--warmup-ratio", c.warmup_ratio)->capture_default_str();
@@ -61,6 +50,8 @@ int main(int argc, char** argv) {
   app.add_option("--early-stopping", c.early_stopping, "evaluations without improvement; 0: never")->capture_default_str();
   app.add_option("--stop-after", c.stop_after, "stop and save after this step, keeping the whole run's schedule")->capture_default_str();
   app.add_option("--log-every", c.log_every)->capture_default_str();
+  app.add_option("--train-limit", c.train_limit, "train on the first N examples of a seeded shuffle "
+                 "(the same k as lorahub --shots for a seed); 0: all")->capture_default_str();
   peft::PeftConfig& a = c.adapter;
   app.add_option("--target-modules", target_modules, "comma-separated Linear names")->capture_default_str();
   app.add_option("--lora-r", a.lora_r, "LoRA and CondLoRA rank")->capture_default_str();
@@ -73,7 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--qgoft-lambda", a.qgoft_lambda, "weight of qGOFT's soft-orthogonality term")->capture_default_str();
   try {
     app.parse(argc, argv);
-    a.target_modules = split_commas(target_modules);
+    a.target_modules = train::split_commas(target_modules);
     c.validate();
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;

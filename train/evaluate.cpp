@@ -1,0 +1,47 @@
+#include "train/evaluate.h"
+
+#include "core/ops.h"
+#include "data/metrics.h"
+
+namespace tt::train {
+
+std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
+                                            const data::Batcher& batches, data::GlueTask task) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  const bool regression = data::glue_spec(task).is_regression;
+  std::vector<int64_t> classes, labels;
+  std::vector<double> predictions, scores;
+  batches.for_each_batch(0, [&](const data::Batch& b) {
+    Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
+    if (regression) {
+      auto p = logits.squeeze(-1).to_vector<double>(), y = b.labels.to_vector<double>();
+      predictions.insert(predictions.end(), p.begin(), p.end());
+      scores.insert(scores.end(), y.begin(), y.end());
+    } else {
+      auto p = argmax(logits, -1).to_vector<int64_t>(), y = b.labels.to_vector<int64_t>();
+      classes.insert(classes.end(), p.begin(), p.end());
+      labels.insert(labels.end(), y.begin(), y.end());
+    }
+  });
+  model.train(was_training);
+  return regression ? data::glue_metrics(task, predictions, scores)
+                    : data::glue_metrics(task, classes, labels);
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : s + ",") {
+    if (c != ',') {
+      item += c;
+    } else if (!item.empty()) {
+      out.push_back(item);
+      item.clear();
+    }
+  }
+  return out;
+}
+
+}  // namespace tt::train

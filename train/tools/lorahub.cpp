@@ -1,0 +1,237 @@
+// lorahub: composes trained LoRA modules for an unseen GLUE task from k of its training
+// examples, without gradients (LoraHub, methods.md §5; peft/lorahub.h), then evaluates on dev.
+//   lorahub --model DIR --modules A,B,... --task rte --shots 16 --budget 40 --seed 1 --output-dir DIR
+//   lorahub --model DIR --baseline base   --task rte --shots 16 --seed 1 --output-dir DIR
+// k examples are drawn from the task's train split with the seed (train/few_shot.h: the same k
+// as train_glue --train-limit k --seed S). The Adapt stage searches w with NLopt on the
+// leave-one-out loss of a closed-form ridge head + alpha·mean|w| (peft/lorahub_head.h); the
+// final head is the ridge fitted on all k. --baseline base skips composition: the base model
+// with the same kind of head, for comparison.
+// Writes to --output-dir: results.json (weights, dev metrics, seconds of compose + adapt,
+// evaluations, the objective at each evaluation, the k example indices) and adapter/ (the
+// composed LoRA and the head in HF PEFT's layout; not for --baseline). Prints one line
+// "dev <metric>=<value> ...". Exit codes: 0 done; 2 bad flags (an empty --modules list
+// included); 1 a runtime error (modules of different shapes or base models, --shots above the
+// training set, a missing file: the message names it).
+#include <CLI/CLI.hpp>
+#include <omp.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/io/atomic_file.h"
+#include "core/ops.h"
+#include "data/batching.h"
+#include "data/metrics.h"
+#include "data/wordpiece.h"
+#include "nn/hf_checkpoint.h"
+#include "peft/lorahub.h"
+#include "train/evaluate.h"
+#include "train/few_shot.h"
+
+using namespace tt;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  std::string model_dir = "models/all-MiniLM-L6-v2";
+  std::string modules;
+  std::string baseline;
+  std::string task = "rte";
+  std::string data_dir = "data/glue";
+  std::string output_dir;
+  std::string mode = "lorahub";
+  std::string optimizer = "cobyla";
+  int64_t shots = 16;
+  int64_t budget = 40;
+  uint64_t seed = 42;
+  double alpha = 0.05;
+  peft::RidgeHeadOptions head;
+  int64_t max_seq_length = 128;
+  int64_t eval_batch_size = 64;
+  int threads = 0;
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Flag checks that need no file: a usage error (exit 2) names the flag.
+void validate(const Options& o, const std::vector<std::string>& modules) {
+  data::parse_glue_task(o.task);
+  const bool none = modules.size() == 1 && modules[0] == "none";
+  if (o.baseline.empty()) {
+    TT_CHECK(!modules.empty() && !none, "--modules: the module list is empty (give adapter "
+             "directories a,b,...; for the base model with the same head use --baseline base)");
+  } else {
+    TT_CHECK(o.baseline == "base", "--baseline: expected base, got '", o.baseline, "'");
+    TT_CHECK(modules.empty(), "--baseline base composes nothing: leave out --modules");
+  }
+  peft::parse_composition_mode(o.mode);
+  peft::parse_lorahub_optimizer(o.optimizer);
+  TT_CHECK(o.shots >= 2, "--shots: leave-one-out needs at least 2 examples, got ", o.shots);
+  TT_CHECK(o.budget >= 1, "--budget: must be >= 1 objective evaluation, got ", o.budget);
+  TT_CHECK(o.alpha >= 0, "--alpha: must be >= 0, got ", o.alpha);
+  o.head.validate();
+  TT_CHECK(o.threads >= 0, "--threads: must be >= 0, got ", o.threads);
+}
+
+int run(Options o, const std::vector<std::string>& module_dirs) {
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  const data::GlueTask task = data::parse_glue_task(o.task);
+  const data::GlueTaskSpec& spec = data::glue_spec(task);
+  if (o.output_dir.empty())
+    o.output_dir = "runs/lorahub-" + o.task + "-k" + std::to_string(o.shots) + "-seed" + std::to_string(o.seed);
+  const bool baseline = !o.baseline.empty();
+
+  // Data and modules first: a missing file or a mismatch fails before the model loads.
+  const fs::path task_dir = fs::path(o.data_dir) / spec.folder;
+  const fs::path train_file = task_dir / spec.train_file, dev_file = task_dir / spec.dev_files[0];
+  for (const fs::path& f : {train_file, dev_file})
+    TT_CHECK(fs::exists(f), "--data-dir: ", f.string(), " not found (run scripts/get_glue.sh ", spec.folder, ")");
+  const data::GlueSplit train_split = data::read_glue_split(task, train_file.string(), true);
+  const data::GlueSplit dev_split = data::read_glue_split(task, dev_file.string(), true);
+  const std::vector<int64_t> shot_indices = train::few_shot_indices(train_split, o.shots, o.seed, "--shots");
+  const data::GlueSplit shots = train::few_shot_subset(train_split, o.shots, o.seed, "--shots");
+  std::vector<peft::LoraModule> modules;
+  for (const std::string& dir : module_dirs) modules.push_back(peft::read_lora_module(dir));
+  if (!baseline) peft::check_same_architecture(modules);
+
+  auto model = nn::load_bert_for_classification(o.model_dir, spec.num_labels);
+  model->eval();
+  for (const peft::LoraModule& m : modules)
+    if (!m.file.base_model_name.empty() &&
+        peft::model_identity(m.file.base_model_name) != peft::model_identity(o.model_dir))
+      std::cerr << "lorahub: note: " << m.dir << " was trained on " << m.file.base_model_name
+                << ", composing on " << o.model_dir << " (the shapes are checked)\n";
+  data::WordPieceTokenizer tokenizer((fs::path(nn::resolve_hf_model_dir(o.model_dir)) / "vocab.txt").string());
+  const data::BatcherOptions eval_options{.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length};
+  data::Batcher shot_batches(shots, tokenizer, eval_options);
+  data::Batcher dev_batches(dev_split, tokenizer, eval_options);
+  std::vector<nn::BertInputs> inputs;
+  shot_batches.for_each_batch(0, [&](const data::Batch& b) {
+    inputs.push_back({b.input_ids, b.token_type_ids, b.attention_mask});
+  });
+  peft::HeadTargets targets;
+  targets.regression = spec.is_regression;
+  targets.num_outputs = spec.num_labels;
+  for (const data::GlueExample& e : shots.examples) {
+    if (spec.is_regression)
+      targets.scores.push_back(e.score);
+    else
+      targets.classes.push_back(e.label);
+  }
+
+  std::cerr << "lorahub: " << o.task << ", k = " << o.shots << " of " << train_split.examples.size()
+            << " training examples (seed " << o.seed << "), "
+            << (baseline ? std::string("baseline: the base model with the ridge head")
+                         : std::to_string(modules.size()) + " modules, mode " + o.mode + ", " + o.optimizer +
+                               ", budget " + std::to_string(o.budget))
+            << ", threads " << omp_get_max_threads() << "\n";
+
+  // Compose + adapt, timed together (the final head fit included).
+  const auto start = Clock::now();
+  std::unique_ptr<peft::LoraComposer> composer;
+  if (!baseline)
+    composer = std::make_unique<peft::LoraComposer>(*model, modules, peft::parse_composition_mode(o.mode));
+  peft::LorahubObjective objective(*model, composer.get(), inputs, targets, o.head, o.alpha);
+  peft::SearchResult search;
+  if (baseline) {
+    search.value = objective({});
+    search.values = {search.value};
+    search.evaluations = 1;
+    search.algorithm = "none";
+    search.stop_reason = "no search (baseline)";
+  } else {
+    peft::SearchOptions so;
+    so.optimizer = peft::parse_lorahub_optimizer(o.optimizer);
+    so.budget = o.budget;
+    so.seed = o.seed;
+    search = peft::search_weights([&](const std::vector<double>& w) { return objective(w); },
+                                  composer->size(), so);
+  }
+  objective.finalize(search.weights);
+  const double loo_loss = objective.last_loss();
+  const double adapt_seconds = seconds_since(start);
+
+  const auto eval_start = Clock::now();
+  if (composer) peft::merge_adapters(*model);  // the composed adapter costs nothing at inference
+  const std::map<std::string, double> dev = train::evaluate_glue(*model, dev_batches, task);
+  const double eval_seconds = seconds_since(eval_start);
+
+  fs::create_directories(o.output_dir);
+  if (composer)
+    peft::save_adapter(*model, composer->config(), (fs::path(o.output_dir) / "adapter").string(), o.model_dir);
+  std::vector<std::string> module_names;
+  for (const peft::LoraModule& m : modules) module_names.push_back(m.dir);
+  nlohmann::json results = {
+      {"task", o.task}, {"model", o.model_dir},
+      {"method", baseline ? "base" : "lorahub"}, {"mode", baseline ? "none" : o.mode},
+      {"optimizer", baseline ? "none" : o.optimizer}, {"algorithm", search.algorithm},
+      {"modules", module_names}, {"weights", search.weights},
+      {"shots", o.shots}, {"seed", o.seed}, {"budget", o.budget}, {"alpha", o.alpha},
+      {"ridge_lambda", o.head.lambda}, {"temperature", o.head.temperature},
+      {"objective", search.value}, {"loo_loss", loo_loss}, {"evaluations", search.evaluations},
+      {"objective_per_evaluation", search.values}, {"stop_reason", search.stop_reason},
+      {"dev", dev}, {"main_metric", spec.main_metric},
+      {"compose_adapt_seconds", adapt_seconds}, {"eval_seconds", eval_seconds},
+      {"threads", omp_get_max_threads()}, {"train_indices", shot_indices},
+      {"adapter", composer ? (fs::path(o.output_dir) / "adapter").string() : ""}};
+  io::write_file_atomically((fs::path(o.output_dir) / "results.json").string(), results.dump(2) + "\n");
+
+  std::cerr << "lorahub: " << search.evaluations << " evaluations (" << search.stop_reason << "), "
+            << adapt_seconds << " s compose + adapt, objective " << search.value << ", w = "
+            << nlohmann::json(search.weights).dump() << "\n";
+  std::cout << "dev";
+  for (auto& [name, value] : dev) std::cout << ' ' << name << '=' << value;
+  std::cout << "  (" << o.output_dir << "/results.json)\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"LoraHub: compose trained LoRA modules for a GLUE task from k examples, without gradients"};
+  // A flag given twice takes its last value (as train_glue), so scripts can override defaults.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
+  app.add_option("--modules", o.modules, "comma-separated LoRA adapter directories (or train_glue output "
+                 "directories holding adapter/), all of one architecture");
+  app.add_option("--baseline", o.baseline, "base: no composition, the base model with the same ridge head");
+  app.add_option("--task", o.task, "the target GLUE task: cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
+  app.add_option("--shots", o.shots, "k: training examples drawn with --seed")->capture_default_str();
+  app.add_option("--budget", o.budget, "objective evaluations of the search")->capture_default_str();
+  app.add_option("--seed", o.seed, "draws the k examples (and ESCH's samples)")->capture_default_str();
+  app.add_option("--output-dir", o.output_dir, "default runs/lorahub-<task>-k<shots>-seed<seed>");
+  app.add_option("--mode", o.mode, "lorahub (A and B each weighted: cross terms) or linear (sum of w_i s_i B_i A_i)")->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "cobyla, bobyqa, sbplx or esch (NLopt; peft/lorahub.h)")->capture_default_str();
+  app.add_option("--alpha", o.alpha, "weight of the L1 term alpha * mean|w_i|")->capture_default_str();
+  app.add_option("--ridge-lambda", o.head.lambda, "ridge penalty of the closed-form head")->capture_default_str();
+  app.add_option("--temperature", o.head.temperature, "softmax temperature of the leave-one-out scores")->capture_default_str();
+  app.add_option("--data-dir", o.data_dir, "GLUE root with <TASK>/train.tsv, dev.tsv (scripts/get_glue.sh)")->capture_default_str();
+  app.add_option("--max-seq-length", o.max_seq_length)->capture_default_str()->check(CLI::Range(int64_t{3}, int64_t{512}));
+  app.add_option("--eval-batch-size", o.eval_batch_size)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", o.threads, "0: OpenMP's default")->capture_default_str();
+  std::vector<std::string> modules;
+  try {
+    app.parse(argc, argv);
+    modules = train::split_commas(o.modules);
+    validate(o, modules);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const Error& e) {
+    std::cerr << "lorahub: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    return run(o, modules);
+  } catch (const std::exception& e) {
+    std::cerr << "lorahub: " << e.what() << "\n";
+    return 1;
+  }
+}
