@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/cuda_timing.h"
 #include "core/autocast.h"
 #include "core/blas/gemm_cuda.h"
 #include "core/cuda/allocator.h"
@@ -208,27 +209,8 @@ void fill(float* p, int64_t n, uint32_t seed) {
 
 int g_reps = 5;
 
-// Median GPU milliseconds of `run` over g_reps timed runs, after one warm-up run.
 double time_ms(const std::function<void()>& run, int reps = -1) {
-  if (reps < 0) reps = g_reps;
-  cudaStream_t stream = current_stream();
-  cudaEvent_t start, stop;
-  TT_CUDA_CHECK(cudaEventCreate(&start));
-  TT_CUDA_CHECK(cudaEventCreate(&stop));
-  run();
-  TT_CUDA_CHECK(cudaStreamSynchronize(stream));
-  std::vector<float> ms(reps);
-  for (int r = 0; r < reps; ++r) {
-    TT_CUDA_CHECK(cudaEventRecord(start, stream));
-    run();
-    TT_CUDA_CHECK(cudaEventRecord(stop, stream));
-    TT_CUDA_CHECK(cudaEventSynchronize(stop));
-    TT_CUDA_CHECK(cudaEventElapsedTime(&ms[r], start, stop));
-  }
-  TT_CUDA_CHECK(cudaEventDestroy(start));
-  TT_CUDA_CHECK(cudaEventDestroy(stop));
-  std::sort(ms.begin(), ms.end());
-  return ms[reps / 2];
+  return tt::bench::median_gpu_ms(run, reps < 0 ? g_reps : reps);
 }
 
 // max|x - ref| / max|ref| over n floats on the device.

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/cuda_timing.h"
 #include "core/autograd/grad_mode.h"
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/runtime.h"
@@ -47,26 +48,7 @@ using tt::cuda::current_stream;
 
 int g_reps = 10;
 
-double time_ms(const std::function<void()>& run) {
-  cudaStream_t stream = current_stream();
-  cudaEvent_t start, stop;
-  TT_CUDA_CHECK(cudaEventCreate(&start));
-  TT_CUDA_CHECK(cudaEventCreate(&stop));
-  run();
-  TT_CUDA_CHECK(cudaStreamSynchronize(stream));
-  std::vector<float> ms(g_reps);
-  for (int r = 0; r < g_reps; ++r) {
-    TT_CUDA_CHECK(cudaEventRecord(start, stream));
-    run();
-    TT_CUDA_CHECK(cudaEventRecord(stop, stream));
-    TT_CUDA_CHECK(cudaEventSynchronize(stop));
-    TT_CUDA_CHECK(cudaEventElapsedTime(&ms[r], start, stop));
-  }
-  TT_CUDA_CHECK(cudaEventDestroy(start));
-  TT_CUDA_CHECK(cudaEventDestroy(stop));
-  std::sort(ms.begin(), ms.end());
-  return ms[g_reps / 2];
-}
+double time_ms(const std::function<void()>& run) { return tt::bench::median_gpu_ms(run, g_reps); }
 
 // Pseudo-random values in [low, high) written on the device (a hash of the index).
 __global__ void fill_kernel(float* p, int64_t n, uint32_t seed, float low, float high) {
