@@ -20,6 +20,25 @@
 
 namespace tt::cuda {
 
+// Launch shape of the row kernels: rows up to kWarpRowMax long go to one warp each, in blocks
+// of kWarpGroupThreads (8 rows a block); longer rows to one block of kBlockGroupThreads.
+constexpr int kWarpGroupThreads = 256;
+constexpr int kBlockGroupThreads = 512;
+constexpr int64_t kWarpRowMax = 1024;  // 32 values a lane
+
+// The first row of this thread's group and the step between its rows: warps (kGroup 32) take
+// consecutive rows inside a block; a block group takes one row per block. The step is uniform
+// across a group, so every thread of a group runs the same iterations (required by the group
+// reductions below).
+template <int kGroup>
+__device__ __forceinline__ int64_t first_row() {
+  return static_cast<int64_t>(blockIdx.x) * (blockDim.x / kGroup) + threadIdx.x / kGroup;
+}
+template <int kGroup>
+__device__ __forceinline__ int64_t row_step() {
+  return static_cast<int64_t>(gridDim.x) * (blockDim.x / kGroup);
+}
+
 // Online softmax state of a set of values: the max and the sum of exp(value - max).
 template <typename T>
 struct MaxSum {

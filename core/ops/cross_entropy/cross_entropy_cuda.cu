@@ -15,19 +15,7 @@ namespace tt::cuda {
 
 namespace {
 
-constexpr int kWarpGroupThreads = 256;
-constexpr int kBlockGroupThreads = 512;
-constexpr int64_t kWarpRowMax = 1024;
 constexpr int kSumThreads = 1024;  // the one block that sums the row losses
-
-template <int kGroup>
-__device__ __forceinline__ int64_t first_row() {
-  return static_cast<int64_t>(blockIdx.x) * (blockDim.x / kGroup) + threadIdx.x / kGroup;
-}
-template <int kGroup>
-__device__ __forceinline__ int64_t row_step() {
-  return static_cast<int64_t>(gridDim.x) * (blockDim.x / kGroup);
-}
 
 template <typename T, int kGroup>
 __device__ __forceinline__ MaxSum<T> row_max_sum(const T* row, int64_t c, MaxSum<T>* scratch) {

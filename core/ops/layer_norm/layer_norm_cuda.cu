@@ -17,20 +17,8 @@ namespace tt::cuda {
 
 namespace {
 
-constexpr int kWarpGroupThreads = 256;
-constexpr int kBlockGroupThreads = 512;
-constexpr int64_t kWarpRowMax = 1024;
 constexpr int kColumnThreads = 256;   // columns per block of the parameter-gradient kernels
 constexpr int64_t kMaxChunks = 1024;  // row chunks of the parameter gradients (grid.y)
-
-template <int kGroup>
-__device__ __forceinline__ int64_t first_row() {
-  return static_cast<int64_t>(blockIdx.x) * (blockDim.x / kGroup) + threadIdx.x / kGroup;
-}
-template <int kGroup>
-__device__ __forceinline__ int64_t row_step() {
-  return static_cast<int64_t>(gridDim.x) * (blockDim.x / kGroup);
-}
 
 // y = (s - mean) * rstd * w + b per row, s = x (+ residual). With a residual, s is written to
 // `sum` first and read back from there (each element by the thread that wrote it).

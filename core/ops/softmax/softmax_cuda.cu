@@ -16,23 +16,6 @@ namespace tt::cuda {
 
 namespace {
 
-constexpr int kWarpGroupThreads = 256;  // blocks of 8 warps, one row each
-constexpr int kBlockGroupThreads = 512;  // one row per block
-constexpr int64_t kWarpRowMax = 1024;    // longest row given to one warp (32 values a lane)
-
-// The first row of this thread's group and the step between its rows: warps (kGroup 32) take
-// consecutive rows inside a block; a block group takes one row per block. The step is uniform
-// across a group, so every thread of a group runs the same iterations (required by the
-// group reductions).
-template <int kGroup>
-__device__ __forceinline__ int64_t first_row() {
-  return static_cast<int64_t>(blockIdx.x) * (blockDim.x / kGroup) + threadIdx.x / kGroup;
-}
-template <int kGroup>
-__device__ __forceinline__ int64_t row_step() {
-  return static_cast<int64_t>(gridDim.x) * (blockDim.x / kGroup);
-}
-
 template <typename T, int kGroup, bool kVec>
 __global__ void softmax_rows_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows,
                                     int64_t n, bool log) {
