@@ -14,7 +14,6 @@
 #include "core/io/atomic_file.h"
 #include "core/ops.h"
 #include "data/batching.h"
-#include "data/metrics.h"
 #include "data/wordpiece.h"
 #include "nn/hf_checkpoint.h"
 #include "peft/adapter_io.h"
