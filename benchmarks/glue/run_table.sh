@@ -2,7 +2,8 @@
 # Runs the GLUE comparison table: tasks × methods × seeds, for tinytune (train_glue) and for
 # PyTorch + transformers + HF PEFT (benchmarks/reference/train_glue_torch.py), same recipe.
 # Each run writes runs/table/<side>/<task>/<method>/seed<S>/results.json; finished runs are
-# skipped, so the script can be stopped and started again. Summarise with summarize_table.py.
+# skipped and a stopped tinytune run continues from its checkpoint, so the script can be stopped
+# and started again. Summarise with summarize_table.py.
 # TRAIN_GLUE=path picks the tinytune binary (default build/bin/train_glue).
 #
 #   benchmarks/glue/run_table.sh --side tinytune --tasks rte,mrpc --methods full,lora-a --seeds 1,2,3
@@ -43,13 +44,19 @@ for task in ${tasks//,/ }; do
   for method in ${methods//,/ }; do
     for seed in ${seeds//,/ }; do
       out="runs/table/$side/$task/$method/seed$seed"
-      [ -f "$out/results.json" ] && continue
+      # train_glue writes results.json also when a signal stops it; only a finished run counts.
+      if [ -f "$out/results.json" ] && grep -q '"stopped_by_signal": 0' "$out/results.json" 2>/dev/null \
+         || { [ "$side" = torch ] && [ -f "$out/results.json" ]; }; then
+        continue
+      fi
       mkdir -p "$out"
-      echo "== $side $task $method seed $seed"
+      resume=()
+      [ "$side" = tinytune ] && [ -f "$out/checkpoint.h5" ] && resume=(--resume "$out/checkpoint.h5")
+      echo "== $side $task $method seed $seed${resume:+ (resumed)}"
       # shellcheck disable=SC2046
       if [ "$side" = tinytune ]; then
         "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
-          --output-dir "$out" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
+          --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1
       else
         "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
           --seed "$seed" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
