@@ -130,6 +130,16 @@ Tensor Tensor::detach() const {
   return Tensor(std::move(out));
 }
 
+void Tensor::move_to(Device target) {
+  if (target == device()) return;
+  TT_CHECK(is_leaf(), "move_to: only a leaf tensor can move in place (this one has a grad_fn)");
+  Tensor moved = detach().to(target);
+  impl().storage = moved.storage();
+  impl().strides = moved.strides();
+  impl().offset = moved.offset();
+  impl().grad.reset();
+}
+
 void Tensor::backward(const Tensor& grad, bool retain_graph) const {
   run_backward(*this, grad, retain_graph);
 }

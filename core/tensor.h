@@ -80,6 +80,11 @@ class Tensor {
   // A contiguous copy on `device` (itself when already there). Differentiable: the gradient
   // is copied back to this tensor's device.
   Tensor to(Device device) const;
+  // Moves this leaf's data to `device` in place (a contiguous copy there; the old storage is
+  // released when no view holds it). Every handle to this tensor sees the move, which is how
+  // Module::to moves parameters that optimizers, adapters and other layers share. Drops the
+  // gradient. A no-op when already there.
+  void move_to(Device device);
 
   // ---- autograd -----------------------------------------------------------------------------
   bool requires_grad() const { return impl().requires_grad; }

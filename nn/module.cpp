@@ -51,6 +51,15 @@ void Module::set_requires_grad(bool requires_grad) {
   for (auto& [name, p] : named_parameters()) p.set_requires_grad(requires_grad);
 }
 
+void Module::to(Device device) {
+  for (auto& [name, p] : named_parameters()) p.move_to(device);
+}
+
+Device Module::device() const {
+  const auto params = named_parameters();
+  return params.empty() ? Device::cpu() : params.front().second.device();
+}
+
 void Module::zero_grad() {
   for (auto& [name, p] : named_parameters()) p.zero_grad();
 }

@@ -31,6 +31,13 @@ class Module {
   bool is_training() const { return training_; }
 
   void set_requires_grad(bool requires_grad);  // freezes or unfreezes every parameter
+  // Moves every parameter to `device` in place (Tensor::move_to), so handles held elsewhere
+  // (an optimizer made later, CondLoRA's shared maps) follow. Gradients are dropped. Tensors
+  // that are not parameters do not move: in tinytune that is only Adapter::kept_weight, which
+  // exists while adapters are merged, so move before merging.
+  void to(Device device);
+  // The parameters' device (CPU for a module without any). to() puts them all on one.
+  Device device() const;
   void zero_grad();
   int64_t num_parameters() const;            // every element of every parameter
   int64_t num_trainable_parameters() const;  // those with requires_grad

@@ -22,6 +22,18 @@ TEST_CASE("tensor: creation functions fill the values they promise") {
   CHECK(scalar_tensor(7.0).item() == 7.0);
 }
 
+TEST_CASE("tensor: move_to its own device keeps the storage; only a leaf moves in place") {
+  Tensor a = from_vector(std::vector<float>{1, 2, 3}, {3});
+  const auto storage = a.storage();
+  a.move_to(Device::cpu());
+  CHECK(a.storage() == storage);
+  Tensor w = a.clone();
+  w.set_requires_grad(true);
+  Tensor b = mul(w, 2.0);
+  // Checked before any transfer, so it holds in a build without CUDA too.
+  CHECK_THROWS_WITH_AS(b.move_to(Device::cuda()), doctest::Contains("leaf"), Error);
+}
+
 TEST_CASE("tensor: views share storage and never copy") {
   Tensor x = arange(0, 24, 1, DType::f64).reshape({2, 3, 4});
   CHECK(x.is_contiguous());

@@ -56,6 +56,17 @@ TEST_CASE("bert: parameter names and counts follow HF") {
   CHECK(model->num_trainable_parameters() == h * 3 + 3);
 }
 
+TEST_CASE("bert: Module::to the CPU keeps every parameter's storage; device() reports it") {
+  auto model = nn::load_bert_for_classification(kTinyBert, 3);
+  CHECK(model->device() == Device::cpu());
+  std::vector<std::shared_ptr<Storage>> storages;
+  for (auto& [name, p] : model->named_parameters()) storages.push_back(p.storage());
+  model->to(Device::cpu());
+  size_t i = 0;
+  for (auto& [name, p] : model->named_parameters()) CHECK(p.storage() == storages[i++]);
+  // The CUDA move (same handles, values kept) is tests/cuda/test_train_cuda.cpp.
+}
+
 TEST_CASE("bert: base checkpoint into a classifier initialises the head and reports it") {
   // Re-save the tiny model without "bert." and without the classifier: a BertModel checkpoint.
   fs::path dir = fs::temp_directory_path() / "tinytune_test_base_bert";
