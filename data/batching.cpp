@@ -9,6 +9,12 @@
 
 namespace tt::data {
 
+Batch Batch::to(Device device) const {
+  if (device.is_cpu()) return *this;
+  return {input_ids.to(device), token_type_ids.to(device), attention_mask.to(device),
+          labels.defined() ? labels.to(device) : Tensor(), example_index};
+}
+
 namespace {
 
 // SplitMix64 finalizer: spreads (seed, stream) into a well-mixed 64-bit engine seed, so that

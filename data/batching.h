@@ -30,6 +30,8 @@ struct Batch {
   Tensor attention_mask;  // i64 [B, S], 1 on real tokens, 0 on pads
   Tensor labels;          // i64 [B] class ids, or f32 [B] scores (STS-B); undefined for test files
   std::vector<int64_t> example_index;  // row b is split.examples[example_index[b]]
+
+  Batch to(Device device) const;  // the tensors copied to `device` (itself on the CPU)
 };
 
 struct BatcherOptions {

@@ -7,7 +7,8 @@
 
 namespace tt::train {
 
-// Returns the norm before clipping. Parameters without a gradient are ignored.
+// Returns the norm before clipping. Parameters without a gradient are ignored; gradients may
+// live on the CPU or on a CUDA device.
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm);
 
 }  // namespace tt::train

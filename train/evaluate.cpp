@@ -13,14 +13,16 @@ std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& m
   const bool regression = data::glue_spec(task).is_regression;
   std::vector<int64_t> classes, labels;
   std::vector<double> predictions, scores;
-  batches.for_each_batch(0, [&](const data::Batch& b) {
+  const Device device = model.device();
+  batches.for_each_batch(0, [&](const data::Batch& host) {
+    const data::Batch b = host.to(device);  // labels are read from the host copy
     Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
     if (regression) {
-      auto p = logits.squeeze(-1).to_vector<double>(), y = b.labels.to_vector<double>();
+      auto p = logits.squeeze(-1).to_vector<double>(), y = host.labels.to_vector<double>();
       predictions.insert(predictions.end(), p.begin(), p.end());
       scores.insert(scores.end(), y.begin(), y.end());
     } else {
-      auto p = argmax(logits, -1).to_vector<int64_t>(), y = b.labels.to_vector<int64_t>();
+      auto p = argmax(logits, -1).to_vector<int64_t>(), y = host.labels.to_vector<int64_t>();
       classes.insert(classes.end(), p.begin(), p.end());
       labels.insert(labels.end(), y.begin(), y.end());
     }

@@ -11,8 +11,8 @@
 
 namespace tt::train {
 
-// Runs `model` (in eval mode, no grad; the mode is restored) over every batch of `batches` and
-// returns glue_metrics(task, ...) including "main".
+// Runs `model` (in eval mode, no grad; the mode is restored) over every batch of `batches`, on
+// the model's device, and returns glue_metrics(task, ...) including "main".
 std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
                                             const data::Batcher& batches, data::GlueTask task);
 

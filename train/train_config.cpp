@@ -26,6 +26,8 @@ void TrainConfig::validate() const {
            max_seq_length);
   TT_CHECK(device == "auto" || device == "cpu" || device == "cuda", "--device: expected auto, cpu or cuda, got '",
            device, "'");
+  TT_CHECK(!(bf16 && device == "cpu"), "--bf16: bf16 autocast runs on CUDA only; drop --device cpu "
+           "(or --bf16)");
   TT_CHECK(eval_every >= 0, "--eval-every: must be >= 0, got ", eval_every);
   TT_CHECK(grad_accum >= 1, "--grad-accum: must be >= 1, got ", grad_accum);
   TT_CHECK(max_grad_norm >= 0, "--max-grad-norm: must be >= 0, got ", max_grad_norm);
@@ -53,7 +55,7 @@ std::string TrainConfig::to_json() const {
       {"peft", peft}, {"epochs", epochs}, {"max_steps", max_steps}, {"batch_size", batch_size},
       {"eval_batch_size", eval_batch_size}, {"lr", effective_lr()}, {"weight_decay", weight_decay},
       {"warmup_ratio", warmup_ratio}, {"schedule", schedule}, {"max_seq_length", max_seq_length},
-      {"seed", seed}, {"device", device}, {"eval_every", eval_every}, {"grad_accum", grad_accum},
+      {"seed", seed}, {"device", device}, {"bf16", bf16}, {"eval_every", eval_every}, {"grad_accum", grad_accum},
       {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},
       {"early_stopping", early_stopping}, {"head_lr", effective_head_lr()},
       {"target_modules", adapter.target_modules}, {"lora_r", adapter.lora_r},

@@ -26,7 +26,8 @@ struct TrainConfig {
   std::string schedule = "linear";
   int64_t max_seq_length = 128;
   uint64_t seed = 42;
-  std::string device = "auto";
+  std::string device = "auto";  // auto: the first CUDA device when there is one, else the CPU
+  bool bf16 = false;            // bf16 autocast of the matmuls (core/autocast.h); CUDA only
   int64_t eval_every = 0;  // optimizer steps; 0: at the end of each epoch only
   int64_t grad_accum = 1;
   double max_grad_norm = 1.0;  // 0 disables clipping

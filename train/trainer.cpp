@@ -11,6 +11,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/autocast.h"
+#include "core/cuda/allocator.h"
+#include "core/cuda/runtime.h"
 #include "core/io/atomic_file.h"
 #include "core/ops.h"
 #include "data/batching.h"
@@ -54,8 +57,22 @@ double peak_memory_mib() {
   return 0.0;
 }
 
+// --device: auto takes the first CUDA device when there is one.
+Device resolve_device(const TrainConfig& config) {
+  if (config.device == "cpu") return Device::cpu();
+  if (cuda::is_available()) return Device::cuda(0);
+  if (config.device == "auto") return Device::cpu();
+#ifdef TINYTUNE_WITH_CUDA
+  throw Error("--device cuda: no CUDA device found (no GPU, or no driver); use --device cpu or auto");
+#else
+  throw Error("--device cuda: this build has no CUDA (configured with -DTINYTUNE_CUDA=OFF or "
+              "without nvcc); use --device cpu or auto");
+#endif
+}
+
 struct Run {
   TrainConfig config;
+  Device device;
   data::GlueTask task;
   const data::GlueTaskSpec* spec;
   bool regression;
@@ -81,6 +98,7 @@ Tensor compute_loss(const Run& run, const Tensor& logits, const Tensor& labels) 
 }
 
 std::map<std::string, double> evaluate(Run& run) {
+  AutocastBf16 bf16(run.config.bf16);  // evaluate with the precision the run trains with
   return evaluate_glue(*run.model, *run.dev_batches, run.task);
 }
 
@@ -88,12 +106,14 @@ std::map<std::string, double> evaluate(Run& run) {
 
 Checkpoint capture(const Run& run, bool with_optimizer) {
   Checkpoint c;
-  for (const auto& [name, p] : run.trainable) c.tensors["model/" + name] = p;
+  // Checkpoints hold CPU tensors (a run on CUDA resumes on the CPU and the reverse).
+  const auto host = [](const Tensor& t) { return t.detach().to(Device::cpu()); };
+  for (const auto& [name, p] : run.trainable) c.tensors["model/" + name] = host(p);
   if (with_optimizer) {
     auto& moments = run.optimizer->moments();
     for (size_t i = 0; i < moments.size(); ++i) {
-      c.tensors["optimizer/m/" + std::to_string(i)] = moments[i].first;
-      c.tensors["optimizer/v/" + std::to_string(i)] = moments[i].second;
+      c.tensors["optimizer/m/" + std::to_string(i)] = host(moments[i].first);
+      c.tensors["optimizer/v/" + std::to_string(i)] = host(moments[i].second);
     }
     c.integers["optimizer/steps"] = run.optimizer->steps();
   }
@@ -122,11 +142,15 @@ void restore(Run& run, const std::string& path) {
   auto saved = nlohmann::json::parse(need(c.strings, "config"), nullptr, /*allow_exceptions=*/false);
   TT_CHECK(saved.is_object(), "--resume: ", path, ": the stored config is not a JSON object");
   auto now = nlohmann::json::parse(run.config.to_json());
+  const auto defaults = nlohmann::json::parse(TrainConfig{}.to_json());
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
                           "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule",
-                          "lora_init", "c3a_block_size", "head_lr"})
-    TT_CHECK(saved[key] == now[key], "--resume: ", path, " was written with ", key, " = ",
-             saved[key].dump(), ", this run has ", now[key].dump());
+                          "lora_init", "c3a_block_size", "head_lr", "bf16"}) {
+    // A key absent from the checkpoint (written before the setting existed) had its default.
+    const nlohmann::json was = saved.contains(key) ? saved[key] : defaults[key];
+    TT_CHECK(was == now[key], "--resume: ", path, " was written with ", key, " = ", was.dump(),
+             ", this run has ", now[key].dump());
+  }
   for (auto& [name, p] : run.trainable) {
     auto it = c.tensors.find("model/" + name);
     TT_CHECK(it != c.tensors.end(), "--resume: ", path, " has no tensor model/", name);
@@ -192,8 +216,9 @@ void save_best_adapter(Run& run, const std::string& output_dir) {
 
 TrainResult train_glue(TrainConfig config) {
   config.validate();
-  TT_CHECK(config.device != "cuda", "--device cuda: this build has no CUDA backend yet "
-           "(use --device cpu or auto)");
+  const Device device = resolve_device(config);
+  TT_CHECK(!config.bf16 || !device.is_cpu(), "--bf16: bf16 autocast runs on CUDA only, and this run "
+           "is on the CPU (--device ", config.device, " found no CUDA device)");
   if (config.threads > 0) omp_set_num_threads(config.threads);
   if (config.output_dir.empty())
     config.output_dir = "runs/" + config.task + "-" + config.peft + "-seed" + std::to_string(config.seed);
@@ -201,6 +226,7 @@ TrainResult train_glue(TrainConfig config) {
   result.output_dir = config.output_dir;
   Run run;
   run.config = config;
+  run.device = device;
   run.task = data::parse_glue_task(config.task);
   run.spec = &data::glue_spec(run.task);
   run.regression = run.spec->is_regression;
@@ -228,6 +254,8 @@ TrainResult train_glue(TrainConfig config) {
     peft::apply_peft(*run.model, config.adapter, {"classifier."});
     run.config = config;
   }
+  // After the adapters exist (they move with the model), before the optimizer makes its state.
+  run.model->to(device);
   for (auto& [name, p] : run.model->named_parameters())
     if (p.requires_grad()) {
       run.trainable.emplace_back(name, p);
@@ -269,8 +297,11 @@ TrainResult train_glue(TrainConfig config) {
             << "%)";
   if (config.peft != "full")
     std::cerr << ", of which adapters " << peft::adapter_parameter_count(*run.model);
-  std::cerr << ", " << run.total_steps << " steps, lr " << lr << ", threads "
-            << omp_get_max_threads() << "\n";
+  std::cerr << ", " << run.total_steps << " steps, lr " << lr << ", ";
+  if (device.is_cpu())
+    std::cerr << "CPU, threads " << omp_get_max_threads() << "\n";
+  else
+    std::cerr << cuda::device_name() << (config.bf16 ? ", bf16 autocast" : "") << "\n";
 
   const bool tty = isatty(fileno(stderr));
   const auto start = Clock::now();
@@ -289,7 +320,8 @@ TrainResult train_glue(TrainConfig config) {
       run.optimizer->set_lr(lr * run.schedule->factor(run.step));
       double step_loss = 0;
       for (int64_t micro = 0; micro < config.grad_accum; ++micro) {
-        data::Batch b = run.train_batches->make_batch(plan[run.next_batch++]);
+        data::Batch b = run.train_batches->make_batch(plan[run.next_batch++]).to(device);
+        AutocastBf16 bf16(config.bf16);  // --bf16: these matmuls, and their backward, in bf16
         Tensor logits = run.model->forward({b.input_ids, b.token_type_ids, b.attention_mask});
         Tensor loss = compute_loss(run, logits, b.labels);
         if (config.peft == "qgoft" && config.adapter.qgoft_lambda > 0)
@@ -370,6 +402,9 @@ TrainResult train_glue(TrainConfig config) {
       {"epochs", result.epochs}, {"train_seconds", train_seconds},
       {"examples_per_second", examples / std::max(1e-9, train_seconds)},
       {"peak_memory_mib", peak_memory_mib()}, {"threads", omp_get_max_threads()},
+      {"device", device.is_cpu() ? "cpu" : cuda::device_name()},
+      {"peak_device_memory_mib",
+       device.is_cpu() ? 0.0 : cuda::allocator_stats().peak_allocated_bytes / (1024.0 * 1024.0)},
       {"seed", config.seed}, {"config", nlohmann::json::parse(config.to_json())},
       {"stopped_by_signal", result.stopped_by_signal}, {"stopped_early", result.stopped_early}};
   io::write_file_atomically((fs::path(config.output_dir) / "results.json").string(), results.dump(2) + "\n");

@@ -34,6 +34,12 @@ expect "unknown lora init" 2 "--lora-init" -- --lora-init c "${common[@]}"
 expect "unknown target module" 1 "'querry' matches no Linear" -- --target-modules querry --max-steps 1 "${common[@]}" --output-dir "$tmp/r1"
 expect "rank above min(d_in, d_out)" 1 "rank 65" -- --lora-r 65 --max-steps 1 "${common[@]}" --output-dir "$tmp/r2"
 expect "negative head lr" 2 "--head-lr" -- --head-lr -1 "${common[@]}"
+expect "bf16 on the CPU" 2 "--bf16" -- --bf16 --device cpu "${common[@]}"
+# --device cuda: a clear error without a GPU; a run that says where it ran with one.
+out=$("$bin" --device cuda --max-steps 1 "${common[@]}" --output-dir "$tmp/cuda" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -qF -- "--device cuda:" <<<"$out"; then passed=$((passed + 1))
+elif [ "$rc" -eq 0 ] && ! grep -qF '"device": "cpu"' "$tmp/cuda/results.json"; then passed=$((passed + 1))
+else echo "FAIL: --device cuda: exit $rc, output: $out"; failures=$((failures + 1)); fi
 
 # SIGINT mid-run: exit 130 after saving; --resume finishes the run.
 "$bin" "${common[@]}" --output-dir "$tmp/run" --max-steps 400 --batch-size 4 --log-every 1 \

@@ -4,73 +4,16 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
+#include "core/cuda/runtime.h"
 #include "tests/test_util.h"
+#include "tests/train/tiny_glue_setup.h"
 #include "train/trainer.h"
 
 using namespace tt;
+using tt::test::logged_losses;
+using tt::test::TinySetup;
 namespace fs = std::filesystem;
-
-namespace {
-
-// A model directory (tiny BERT weights + the small committed vocab) and an SST-2-format task
-// whose label is whether "good" or "bad" appears: learnable in a few dozen steps.
-struct TinySetup {
-  fs::path root = fs::temp_directory_path() / ("tinytune_trainer_" + std::to_string(::getpid()));
-  fs::path model = root / "model", data = root / "glue";
-  TinySetup() {
-    fs::remove_all(root);
-    fs::create_directories(model);
-    fs::create_directories(data / "SST-2");
-    const std::string fixtures = TINYTUNE_FIXTURE_DIR;
-    fs::copy_file(fixtures + "/tiny_bert/config.json", model / "config.json");
-    fs::copy_file(fixtures + "/tiny_bert/model.safetensors", model / "model.safetensors");
-    fs::copy_file(fixtures + "/vocab_small.txt", model / "vocab.txt");
-    write_split("train.tsv", 96, 1);
-    write_split("dev.tsv", 32, 2);
-  }
-  ~TinySetup() { fs::remove_all(root); }
-  void write_split(const std::string& name, int rows, unsigned seed) {
-    const std::vector<std::string> filler{"the", "movie", "is", "very", "not", "a", "city", "day",
-                                          "year", "time", "we", "they", "play", "run"};
-    std::mt19937 rng(seed);
-    std::ofstream out(data / "SST-2" / name);
-    out << "sentence\tlabel\n";
-    for (int i = 0; i < rows; ++i) {
-      const bool positive = i % 2 == 0;
-      std::string sentence;
-      for (int w = 0; w < 5; ++w) sentence += filler[rng() % filler.size()] + " ";
-      sentence += positive ? "good" : "bad";
-      out << sentence << '\t' << (positive ? 1 : 0) << '\n';
-    }
-  }
-  train::TrainConfig config(const std::string& out) const {
-    train::TrainConfig c;
-    c.task = "sst2";
-    c.model_dir = model.string();
-    c.data_dir = data.string();
-    c.output_dir = (root / out).string();
-    c.batch_size = 8;
-    c.eval_batch_size = 16;
-    c.log_every = 1;
-    c.threads = 1;
-    return c;
-  }
-};
-
-std::vector<double> logged_losses(const fs::path& metrics) {
-  std::vector<double> losses;
-  std::ifstream in(metrics);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
-  }
-  return losses;
-}
-
-}  // namespace
 
 TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every output") {
   TinySetup setup;
@@ -87,6 +30,7 @@ TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every outpu
   CHECK(results["trainable_parameters"] == results["total_parameters"]);
   CHECK(results["dev"]["accuracy"].get<double>() == r.best_metrics.at("accuracy"));
   CHECK(results["examples_per_second"].get<double>() > 0);
+  CHECK(results["device"] == "cpu");
   auto losses = logged_losses(fs::path(c.output_dir) / "metrics.jsonl");
   REQUIRE(losses.size() == 48);
   CHECK(losses.back() < losses.front());
@@ -149,7 +93,12 @@ TEST_CASE("trainer: bad settings and inputs are clear errors naming the flag or 
   CHECK(with([](auto& x) { x.model_dir = "/nonexistent/model"; }).find("/nonexistent/model") != std::string::npos);
   CHECK(with([](auto& x) { x.task = "rte"; }).find("RTE/train.tsv") != std::string::npos);
   CHECK(with([](auto& x) { x.adapter.target_modules = {"qvery"}; }).find("qvery") != std::string::npos);
-  CHECK(with([](auto& x) { x.device = "cuda"; }).find("--device") != std::string::npos);
+  if (!cuda::is_available()) {  // with a GPU, --device cuda is a valid run (tests/cuda)
+    const std::string no_gpu = with([](auto& x) { x.device = "cuda"; });
+    CHECK(no_gpu.find("--device cuda") != std::string::npos);
+    CHECK(no_gpu.find("CUDA") != std::string::npos);
+  }
+  CHECK(with([](auto& x) { x.bf16 = true; }).find("--bf16") != std::string::npos);  // on the CPU
   // A corrupted checkpoint given to --resume.
   fs::path bad = setup.root / "corrupt.h5";
   std::ofstream(bad) << "not an hdf5 file";

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", c.schedule, "linear or constant (after warmup)")->capture_default_str();
   app.add_option("--max-seq-length", c.max_seq_length)->capture_default_str();
   app.add_option("--seed", c.seed)->capture_default_str();
-  app.add_option("--device", c.device, "auto, cpu or cuda")->capture_default_str();
+  app.add_option("--device", c.device, "auto (CUDA when there is a device), cpu or cuda")->capture_default_str();
+  app.add_flag("--bf16", c.bf16, "bf16 autocast of the matmuls, f32 master weights (CUDA only)");
   app.add_option("--eval-every", c.eval_every, "optimizer steps; 0: each epoch's end")->capture_default_str();
   app.add_option("--grad-accum", c.grad_accum)->capture_default_str();
   app.add_option("--max-grad-norm", c.max_grad_norm, "0 disables clipping")->capture_default_str();
