@@ -10,7 +10,7 @@
 #   benchmarks/glue/run_table.sh --side torch    --tasks rte      --methods lora-a,c3a
 #
 # Methods: full, lora-a, lora-b, condlora, c3a, goft, qgoft (torch: full, lora-a, lora-b, c3a).
-# Recipe (both sides): batch 32, max length 128, 3 epochs, warmup 6%, weight decay 0, clipping
+# Recipe (both sides, on the CPU): batch 32, max length 128, 3 epochs, warmup 6%, weight decay 0, clipping
 # at 1.0, evaluation at each epoch's end, the best evaluation reported; each method's default
 # lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5).
 set -euo pipefail
@@ -56,7 +56,7 @@ for task in ${tasks//,/ }; do
       # shellcheck disable=SC2046
       if [ "$side" = tinytune ]; then
         "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
-          --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1
+          --device cpu --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1
       else
         "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
           --seed "$seed" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
