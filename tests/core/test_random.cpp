@@ -1,4 +1,5 @@
 // The counter-based generator: reproducible, order-independent, statistically sane.
+#include "core/random_math.h"
 #include "tests/test_util.h"
 
 using namespace tt;
@@ -11,6 +12,41 @@ TEST_CASE("random: philox4x32-10 matches the Random123 known-answer vectors") {
   CHECK(ones == std::array<uint32_t, 4>{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
   auto pi = philox4x32(0x85a308d3243f6a88ULL, 0x0370734413198a2eULL, 0x299f31d0a4093822ULL);
   CHECK(pi == std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
+}
+
+TEST_CASE("random: philox4x32_lanes equals philox4x32 lane by lane, across a 2^32 carry") {
+  for (uint64_t key : {0ULL, 42ULL, 0x299f31d0a4093822ULL}) {
+    for (uint64_t first : {0ULL, 1000ULL, (1ULL << 32) - 5, ~0ULL - 20}) {
+      uint32_t words[4][random_math::kPhiloxLanes];
+      random_math::philox4x32_lanes(first, key, words);
+      for (int l = 0; l < random_math::kPhiloxLanes; ++l) {
+        const random_math::Words w = random_math::philox4x32(first + l, 0, key);
+        CAPTURE(key);
+        CAPTURE(first);
+        CAPTURE(l);
+        for (int j = 0; j < 4; ++j) CHECK(words[j][l] == w.w[j]);
+      }
+    }
+  }
+}
+
+TEST_CASE("random: unit_bits < unit_threshold(q) is exactly unit_double < q") {
+  Generator gen(8);
+  std::vector<double> qs{0.0, 1.0, 0.5, 0.9, 0.1, 1.0 / 3.0, 0.7, 1e-9, 1.0 - 1e-16};
+  for (double q : uniform({50}, 0, 1, DType::f64, gen).to_vector<double>()) qs.push_back(q);
+  for (uint64_t c = 0; c < 4000; ++c) {
+    const random_math::Words w = random_math::philox4x32(c, 0, 77);
+    const double u = random_math::unit_double(w.w[0], w.w[1]);
+    const uint64_t bits = random_math::unit_bits(w.w[0], w.w[1]);
+    for (double q : qs) {
+      CAPTURE(q);
+      CHECK((bits < random_math::unit_threshold(q)) == (u < q));
+      // Draws equal to q exactly: the edge the threshold must get right.
+      const uint64_t edge = random_math::unit_threshold(q);
+      if (edge > 0) CHECK(static_cast<double>(edge - 1) * 0x1p-53 < q);
+      if (edge < (1ULL << 53)) CHECK(!(static_cast<double>(edge) * 0x1p-53 < q));
+    }
+  }
 }
 
 TEST_CASE("random: the same seed gives the same numbers, a new seed different ones") {

@@ -1,7 +1,8 @@
 // The fused ops on the CPU, where each is its composite: add_layer_norm, bias_gelu,
 // scaled_dot_product_attention (float64 gradchecks, with non-contiguous inputs and padded
 // masks; each equal to the unfused composition it replaces), and adamw_step (against the
-// update formula evaluated in long double). Plus their bad inputs.
+// update formula evaluated in long double), and dropout's one-pass kernel (equal to
+// bernoulli · scale · x). Plus their bad inputs.
 #include <cmath>
 #include <limits>
 
@@ -164,6 +165,37 @@ TEST_CASE("attention: a fully padded sequence attends uniformly, as the composit
   Tensor out = scaled_dot_product_attention(q, v, v, padded_mask({0}, 5, DType::f32), 0.2);
   Tensor mean_v = mean(v, {2}, true).expand({1, 1, 4, 32});
   CHECK(max_relative_error(out, mean_v) <= 1e-6);
+}
+
+TEST_CASE("dropout: the one-pass kernel equals bernoulli * (1 / (1 - p)) * x bit for bit, gradients too") {
+  // Sizes: a partial last block of 32 elements, and one past the parallel threshold.
+  for (int64_t n : {int64_t{1}, int64_t{45}, int64_t{70001}}) {
+    for (DType dtype : {DType::f32, DType::f64}) {
+      for (double p : {0.1, 0.5, 0.9, 1.0 / 3.0}) {
+        CAPTURE(n);
+        CAPTURE(p);
+        Generator init(n);
+        // Strided input: every other column of a [n, 2] tensor.
+        Tensor base = uniform({n, 2}, -2, 2, dtype, init);
+        Tensor x = base.narrow(1, 0, 1).squeeze(1).detach();
+        x.set_requires_grad(true);
+        Generator g1(5), g2(5);
+        g1.advance(3);  // a start that is not 0
+        g2.advance(3);
+        Tensor fused = dropout(x, p, true, g1);
+        Tensor mask = mul(bernoulli({n}, 1.0 - p, dtype, g2), 1.0 / (1.0 - p));
+        Tensor composite = mul(x, mask);
+        check_identical(fused, composite);
+        CHECK(g1.offset() == g2.offset());  // the same counters consumed
+        Tensor grad_out = uniform({n}, -1, 1, dtype, init);
+        fused.backward(grad_out);
+        Tensor dx = x.grad();
+        x.zero_grad();
+        composite.backward(grad_out);
+        check_identical(dx, x.grad());
+      }
+    }
+  }
 }
 
 TEST_CASE("adamw_step: matches the update formula evaluated in long double over 3 steps") {

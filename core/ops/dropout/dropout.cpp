@@ -2,11 +2,11 @@
 //
 // Forward:  y = x * m / (1 - p),  m ~ Bernoulli(1 - p) from the counter-based generator
 // Backward: dx = g * m / (1 - p)
-// On the CPU it is written as a product with a constant mask tensor (bernoulli, then mul), so
-// the backward is mul's: that composite defines the op. On CUDA one fused kernel computes the
-// same product from the same counters (element i keeps when its uniform < 1 - p, exactly as
-// bernoulli draws it) without storing a mask; the backward regenerates the mask from the
-// generator's seed and first counter. Both devices give the same bits.
+// The op is defined as the composite mul(x, mul(bernoulli(1 - p), 1 / (1 - p))); both
+// devices' kernels (dropout_kernels.h) compute that product from the same counters in one
+// pass without storing the mask, and the backward regenerates it from the generator's seed and
+// first counter. Both devices give the composite's bits (tests/ops/test_fused_ops.cpp,
+// tests/cuda/test_cuda_ops.cpp).
 #include "core/ops/dropout/dropout.h"
 
 #include "core/autograd/node.h"
@@ -25,18 +25,22 @@ struct DropoutBackward : Node {
   const char* name() const override { return "DropoutBackward"; }
   std::vector<Tensor> backward(const Tensor& g) override {
     Tensor dx = empty(g.shape(), g.dtype(), g.device());
-    switch (g.device().type) {
-      case DeviceType::cpu:  // the CPU forward records mul's node, never this one
-        throw Error("dropout: DropoutBackward reached with a CPU gradient");
+    apply(g, dx, p, seed, start);
+    return {dx};
+  }
+
+  // out = in * mask / (1 - p) on in's device.
+  static void apply(const Tensor& in, const Tensor& out, double p, uint64_t seed, uint64_t start) {
+    switch (in.device().type) {
+      case DeviceType::cpu: cpu::dropout_apply(in, out, p, seed, start); break;
       case DeviceType::cuda:
 #ifdef TINYTUNE_WITH_CUDA
-        cuda::dropout_apply(g, dx, p, seed, start);
+        cuda::dropout_apply(in, out, p, seed, start);
         break;
 #else
         cuda::built_without_cuda("dropout");
 #endif
     }
-    return {dx};
   }
 };
 
@@ -48,26 +52,12 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
            dtype_name(x.dtype()), " tensor of shape ", shape_str(x.shape()));
   if (!training || p == 0.0) return x;
   if (p == 1.0) return mul(x, 0.0);
-  switch (x.device().type) {
-    case DeviceType::cpu: {
-      Tensor keep_scaled =
-          mul(bernoulli(x.shape(), 1.0 - p, x.dtype(), gen), 1.0 / (1.0 - p));
-      return mul(x, keep_scaled);
-    }
-    case DeviceType::cuda: {
-#ifdef TINYTUNE_WITH_CUDA
-      // The counters bernoulli(x.shape()) would take: one per pair of elements.
-      const uint64_t start = gen.advance(static_cast<uint64_t>((x.numel() + 1) / 2));
-      Tensor y = empty(x.shape(), x.dtype(), x.device());
-      cuda::dropout_apply(x, y, p, gen.seed(), start);
-      if (needs_grad(x)) connect(y, std::make_shared<DropoutBackward>(p, gen.seed(), start), {x});
-      return y;
-#else
-      cuda::built_without_cuda("dropout");
-#endif
-    }
-  }
-  return x;
+  // The counters bernoulli(x.shape()) would take: one per pair of elements.
+  const uint64_t start = gen.advance(static_cast<uint64_t>((x.numel() + 1) / 2));
+  Tensor y = empty(x.shape(), x.dtype(), x.device());
+  DropoutBackward::apply(x, y, p, gen.seed(), start);
+  if (needs_grad(x)) connect(y, std::make_shared<DropoutBackward>(p, gen.seed(), start), {x});
+  return y;
 }
 
 }  // namespace tt
