@@ -4,7 +4,8 @@
 // small weight and bias), so the copy of an equally sized buffer is its roofline. Sizes
 // (~25 MB a tensor) are past the caches, at BERT shapes: softmax over attention rows
 // [batch 32 × 12 heads × 128 queries, 128 keys], layer_norm over [16384 tokens, 384],
-// gelu over the FFN activations [4096, 1536].
+// gelu over the FFN activations [4096, 1536], dropout over the attention probabilities (the
+// softmax's size; one Philox counter per two elements, then a product).
 //
 // Two ways to call each: the kernel into a preallocated output (what the kernel costs), and
 // the public op (adds allocation of the output and the first-touch page faults of that fresh
@@ -17,6 +18,7 @@
 #include <cstring>
 
 #include "core/ops.h"
+#include "core/ops/dropout/dropout_kernels.h"
 #include "core/ops/layer_norm/layer_norm_kernels.h"
 #include "core/ops/softmax/softmax_kernels.h"
 #include "core/ops/unary/unary_kernels.h"
@@ -96,6 +98,22 @@ void BM_gelu_op(benchmark::State& state) {
   set_traffic(state, 2 * x.numel() * 4);
 }
 
+void BM_dropout_kernel(benchmark::State& state) {
+  Tensor x = random_f32({kSoftmaxRows, kSoftmaxCols}), y = empty(x.shape());
+  uint64_t start = 0;
+  for (auto _ : state) cpu::dropout_apply(x, y, 0.1, 42, start += x.numel() / 2);
+  set_traffic(state, 2 * x.numel() * 4);
+}
+// What the CPU dropout was before its one-pass kernel (and still its definition): a bernoulli
+// mask, scaled, times x — three passes and two fresh tensors.
+void BM_dropout_composite(benchmark::State& state) {
+  Tensor x = random_f32({kSoftmaxRows, kSoftmaxCols});
+  Generator gen(42);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(mul(x, mul(bernoulli(x.shape(), 0.9, DType::f32, gen), 1.0 / 0.9)));
+  set_traffic(state, 2 * x.numel() * 4);
+}
+
 }  // namespace
 
 BENCHMARK(BM_copy_softmax_size)->UseRealTime();
@@ -107,4 +125,6 @@ BENCHMARK(BM_layer_norm_op)->UseRealTime();
 BENCHMARK(BM_copy_gelu_size)->UseRealTime();
 BENCHMARK(BM_gelu_kernel)->UseRealTime();
 BENCHMARK(BM_gelu_op)->UseRealTime();
+BENCHMARK(BM_dropout_kernel)->UseRealTime();
+BENCHMARK(BM_dropout_composite)->UseRealTime();
 BENCHMARK_MAIN();

@@ -51,44 +51,6 @@ TT_HOST_DEVICE inline Words philox4x32(uint64_t counter_lo, uint64_t counter_hi,
   return {{c0, c1, c2, c3}};
 }
 
-#if !defined(__CUDACC__)
-// philox4x32 of the kPhiloxLanes counters first, first + 1, ... (counter_hi 0) at once, word j
-// of counter first + l in words[j][l]. Equal to philox4x32 lane by lane; written lane-wise so
-// the compiler vectorises it (32x32->64-bit multiplies are one AVX-512/AVX2 instruction for
-// 8 or 4 lanes): the CPU dropout's hot loop.
-constexpr int kPhiloxLanes = 16;
-inline void philox4x32_lanes(uint64_t first, uint64_t key, uint32_t (&words)[4][kPhiloxLanes]) {
-  constexpr uint32_t kMul0 = 0xD2511F53, kMul1 = 0xCD9E8D57;
-  constexpr uint32_t kWeyl0 = 0x9E3779B9, kWeyl1 = 0xBB67AE85;
-  uint32_t(&c0)[kPhiloxLanes] = words[0];
-  uint32_t(&c1)[kPhiloxLanes] = words[1];
-  uint32_t(&c2)[kPhiloxLanes] = words[2];
-  uint32_t(&c3)[kPhiloxLanes] = words[3];
-  for (int l = 0; l < kPhiloxLanes; ++l) {
-    const uint64_t counter = first + static_cast<uint64_t>(l);
-    c0[l] = static_cast<uint32_t>(counter);
-    c1[l] = static_cast<uint32_t>(counter >> 32);
-    c2[l] = 0;
-    c3[l] = 0;
-  }
-  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
-  for (int round = 0; round < 10; ++round) {
-    for (int l = 0; l < kPhiloxLanes; ++l) {
-      const uint64_t p0 = static_cast<uint64_t>(kMul0) * c0[l];
-      const uint64_t p1 = static_cast<uint64_t>(kMul1) * c2[l];
-      const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
-      const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
-      c1[l] = static_cast<uint32_t>(p1);
-      c3[l] = static_cast<uint32_t>(p0);
-      c0[l] = n0;
-      c2[l] = n2;
-    }
-    k0 += kWeyl0;
-    k1 += kWeyl1;
-  }
-}
-#endif
-
 // A uniform double in [0, 1) from two 32-bit words (53 random bits); exact.
 TT_HOST_DEVICE inline double unit_double(uint32_t hi, uint32_t lo) {
   const uint64_t bits = (static_cast<uint64_t>(hi) << 21) ^ (lo >> 11);
