@@ -1,39 +1,69 @@
 """Summarises runs/table/ (benchmarks/glue/run_table.sh) as a Markdown table: per task and
 method, the dev main metric (GLUE's task score, ×100) as mean ± sample std over seeds, with the
-number of seeds, trainable parameters, examples/s and peak memory, for each side.
+seeds, trainable parameters, examples/s and peak memory, for each side; then, where both sides
+have runs, tinytune's mean minus PyTorch's. Unfinished runs (stopped by a signal, or without a
+dev evaluation) are left out.
 
     python3 benchmarks/glue/summarize_table.py [runs/table]
 """
+import argparse
 import json
 import os
 import statistics
-import sys
 
-root = sys.argv[1] if len(sys.argv) > 1 else "runs/table"
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("root", nargs="?", default="runs/table")
+root = parser.parse_args().root
+
+
+def finished(result):
+    return result.get("stopped_by_signal", 0) == 0 and "main" in result.get("dev", {})
+
+
 rows = {}
 for side in sorted(os.listdir(root)) if os.path.isdir(root) else []:
     for task in sorted(os.listdir(os.path.join(root, side))):
         for method in sorted(os.listdir(os.path.join(root, side, task))):
-            runs = []
+            runs = {}
             for seed_dir in sorted(os.listdir(os.path.join(root, side, task, method))):
                 path = os.path.join(root, side, task, method, seed_dir, "results.json")
                 if os.path.exists(path):
                     with open(path) as f:
-                        runs.append(json.load(f))
+                        result = json.load(f)
+                    if finished(result):
+                        runs[seed_dir.removeprefix("seed")] = result
             if runs:
                 rows[(task, method, side)] = runs
 
 
+def scores(runs):
+    return [100 * r["dev"]["main"] for r in runs.values()]
+
+
 def fmt(runs):
-    scores = [100 * r["dev"]["main"] for r in runs]
-    spread = statistics.stdev(scores) if len(scores) > 1 else float("nan")
-    params = runs[0].get("adapter_parameters") or runs[0]["trainable_parameters"]
-    rate = statistics.mean(r["examples_per_second"] for r in runs)
-    mem = max(r.get("peak_memory_mib", 0) for r in runs)
-    return f"{statistics.mean(scores):.2f} ± {spread:.2f} (n={len(scores)}) | {params:,} | {rate:.1f} | {mem:.0f}"
+    s = scores(runs)
+    spread = f"{statistics.stdev(s):.2f}" if len(s) > 1 else "–"
+    first = next(iter(runs.values()))
+    params = first.get("adapter_parameters") or first["trainable_parameters"]
+    rate = statistics.mean(r["examples_per_second"] for r in runs.values())
+    mem = max(r.get("peak_memory_mib", 0) for r in runs.values())
+    return (f"{statistics.mean(s):.2f} ± {spread} | {','.join(runs)} | {params:,} | {rate:.1f} | "
+            f"{mem:.0f}")
 
 
-print("| task | method | side | dev main ×100, mean ± std | params | ex/s | peak MiB |")
-print("|---|---|---|---|---:|---:|---:|")
+print("| task | method | side | dev main ×100, mean ± std | seeds | params | ex/s | peak MiB |")
+print("|---|---|---|---|---|---:|---:|---:|")
 for (task, method, side), runs in sorted(rows.items()):
     print(f"| {task} | {method} | {side} | {fmt(runs)} |")
+
+pairs = [(t, m) for (t, m, s) in sorted(rows) if s == "tinytune" and (t, m, "torch") in rows]
+if pairs:
+    print()
+    print("| task | method | tinytune − PyTorch (points) | ex/s ratio tinytune / PyTorch |")
+    print("|---|---|---:|---:|")
+    for task, method in pairs:
+        ours, theirs = rows[(task, method, "tinytune")], rows[(task, method, "torch")]
+        diff = statistics.mean(scores(ours)) - statistics.mean(scores(theirs))
+        ratio = (statistics.mean(r["examples_per_second"] for r in ours.values())
+                 / statistics.mean(r["examples_per_second"] for r in theirs.values()))
+        print(f"| {task} | {method} | {diff:+.2f} | {ratio:.2f} |")
