@@ -72,7 +72,6 @@ Device resolve_device(const TrainConfig& config) {
 
 struct Run {
   TrainConfig config;
-  Device device;
   data::GlueTask task;
   const data::GlueTaskSpec* spec;
   bool regression;
@@ -226,7 +225,6 @@ TrainResult train_glue(TrainConfig config) {
   result.output_dir = config.output_dir;
   Run run;
   run.config = config;
-  run.device = device;
   run.task = data::parse_glue_task(config.task);
   run.spec = &data::glue_spec(run.task);
   run.regression = run.spec->is_regression;
