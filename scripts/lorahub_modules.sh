@@ -16,6 +16,7 @@
 # binary (default build/bin/train_glue).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/glue/run_state.sh
 tasks=cola,sst2,mrpc,stsb,qqp,mnli,qnli,rte out=runs/lorahub/modules seed=42
 model=models/all-MiniLM-L6-v2 data_dir=data/glue threads=0
 while [ $# -gt 0 ]; do
@@ -43,7 +44,11 @@ trained=0
 for task in ${tasks//,/ }; do
   dir="$out/$task"
   train_file="$data_dir/$(folder "$task")/train.tsv"
-  if [ -f "$dir/adapter/adapter_config.json" ]; then trained=$((trained + 1)); continue; fi
+  # A stopped run also leaves adapter/ (its best evaluation so far): only a finished one counts.
+  if run_finished "$dir" && [ -f "$dir/adapter/adapter_config.json" ]; then
+    trained=$((trained + 1))
+    continue
+  fi
   if [ ! -f "$train_file" ]; then
     echo "lorahub_modules.sh: skipping $task: $train_file not found (scripts/get_glue.sh $(folder "$task"))" >&2
     continue
@@ -51,7 +56,7 @@ for task in ${tasks//,/ }; do
   mkdir -p "$dir"
   echo "== module $task (seed $seed) -> $dir"
   if ! "$train_glue" --task "$task" --peft lora --model "$model" --data-dir "$data_dir" --seed "$seed" \
-      --threads "$threads" --output-dir "$dir" "$@" > "$dir/log.txt" 2>&1; then
+      --threads "$threads" --output-dir "$dir" $(resume_flags "$dir") "$@" >> "$dir/log.txt" 2>&1; then
     echo "lorahub_modules.sh: train_glue failed on $task: $(tail -1 "$dir/log.txt")" >&2
     exit 1
   fi

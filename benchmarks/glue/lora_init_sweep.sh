@@ -8,6 +8,7 @@
 # Extra arguments after -- go to train_glue (e.g. -- --epochs 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source benchmarks/glue/run_state.sh
 tasks=rte,mrpc seeds=1 lrs=1e-4,3e-4,1e-3,3e-3 threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,12 +25,13 @@ for task in ${tasks//,/ }; do
     for init in a b; do
       for seed in ${seeds//,/ }; do
         out="runs/lora_init/$task/$init/lr$lr/seed$seed"
-        [ -f "$out/results.json" ] && continue
+        run_finished "$out" && continue
         mkdir -p "$out"
         echo "== $task init $init lr $lr seed $seed"
         build/bin/train_glue --task "$task" --peft lora --lora-init "$init" --lr "$lr" --seed "$seed" \
           --batch-size 32 --max-seq-length 128 --epochs 3 --warmup-ratio 0.06 --threads "$threads" \
-          --output-dir "$out" "$@" > "$out/log.txt" 2>&1 || { tail -3 "$out/log.txt"; exit 1; }
+          --output-dir "$out" $(resume_flags "$out") "$@" >> "$out/log.txt" 2>&1 ||
+          { tail -3 "$out/log.txt"; exit 1; }
         tail -1 "$out/log.txt"
       done
     done

@@ -27,6 +27,7 @@
 # value in both programs.) LORAHUB=path and TRAIN_GLUE=path pick the binaries (default build/bin/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source benchmarks/glue/run_state.sh
 targets=rte,mrpc,cola,stsb shots=8,16,32 seeds=1,2,3,4,5 methods=lorahub,base,lora-k,lora-full
 budget=40 modules_dir=runs/lorahub/modules out=runs/lorahub/table model=models/all-MiniLM-L6-v2
 data_dir=data/glue threads=0 lorahub_flags="" lora_full_flags=""
@@ -61,13 +62,15 @@ for m in ${methods//,/ }; do
 done
 common=(--model "$model" --data-dir "$data_dir" --threads "$threads")
 
-# run DIR PROGRAM ARGS...: skips finished runs, logs to DIR/log.txt, prints the result line.
+# run DIR PROGRAM ARGS...: skips finished runs, continues an interrupted train_glue run from its
+# checkpoint, logs to DIR/log.txt, prints the result line.
 run() {
   local dir="$1"; shift
-  [ -f "$dir/results.json" ] && return 0
+  run_finished "$dir" && return 0
   mkdir -p "$dir"
   echo "== $dir"
-  if ! "$@" > "$dir/log.txt" 2>&1; then
+  # shellcheck disable=SC2046  # two words or none
+  if ! "$@" $(resume_flags "$dir") >> "$dir/log.txt" 2>&1; then
     echo "lorahub_table.sh: failed: $* (log: $dir/log.txt): $(tail -1 "$dir/log.txt")" >&2
     exit 1
   fi

@@ -15,6 +15,7 @@
 # lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source benchmarks/glue/run_state.sh
 side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2
 python=${PYTHON:-/work/venv/bin/python}
 while [ $# -gt 0 ]; do
@@ -44,14 +45,10 @@ for task in ${tasks//,/ }; do
   for method in ${methods//,/ }; do
     for seed in ${seeds//,/ }; do
       out="runs/table/$side/$task/$method/seed$seed"
-      # train_glue writes results.json also when a signal stops it; only a finished run counts.
-      if [ -f "$out/results.json" ] && grep -q '"stopped_by_signal": 0' "$out/results.json" 2>/dev/null \
-         || { [ "$side" = torch ] && [ -f "$out/results.json" ]; }; then
-        continue
-      fi
+      run_finished "$out" && continue
       mkdir -p "$out"
-      resume=()
-      [ "$side" = tinytune ] && [ -f "$out/checkpoint.h5" ] && resume=(--resume "$out/checkpoint.h5")
+      # shellcheck disable=SC2207  # two words or none
+      resume=($(resume_flags "$out"))
       echo "== $side $task $method seed $seed${resume:+ (resumed)}"
       # shellcheck disable=SC2046
       if [ "$side" = tinytune ]; then
