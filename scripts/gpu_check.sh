@@ -18,6 +18,13 @@
 #   memcheck   compute-sanitizer --tool memcheck on the CUDA tests (doctest cases "cuda*")
 #   racecheck  compute-sanitizer racecheck + synccheck on the small GEMM cases: shared-memory
 #              hazards of the own GEMM kernels (double buffering, cp.async stages)
+#   train      (only when asked for) train_glue --task sst2 --peft qgoft on the GPU, f32 then
+#              --bf16, $TRAIN_STEPS steps (default 600) with an evaluation at the end; needs the
+#              model in $TRAIN_MODEL (default models/all-MiniLM-L6-v2-f16: the device machine
+#              has no network, and the f32 model.safetensors, 87 MB, is over the 64 MiB that a
+#              call can carry, so scripts/make_f16_model.py writes a 44 MB F16 copy, which
+#              tinytune loads as f32) and data/glue/SST-2. Carry both:
+#                carry: models/all-MiniLM-L6-v2-f16, data/glue/SST-2
 # The whole run is held to $GPU_CHECK_BUDGET seconds (default 570, under a 600 s call limit):
 # each stage runs under `timeout` with what is left, so a slow stage cannot starve the
 # summary, and every log written so far is in $OUT when time runs out.
@@ -144,6 +151,24 @@ if wants racecheck; then
       "$BUILD/bin/tinytune_tests" -tc="cuda gemm: alpha*"
   else
     log "racecheck: SKIPPED: compute-sanitizer not found"
+  fi
+fi
+
+if wants train; then
+  model=${TRAIN_MODEL:-$ROOT/models/all-MiniLM-L6-v2-f16}
+  steps=${TRAIN_STEPS:-600}
+  if [ ! -f "$model/model.safetensors" ] || [ ! -f "$ROOT/data/glue/SST-2/dev.tsv" ]; then
+    log "train: SKIPPED: needs $model (scripts/make_f16_model.py) and data/glue/SST-2 carried"
+    FAILED=1
+  else
+    for precision in f32 bf16; do
+      flags=(--task sst2 --peft qgoft --device cuda --model "$model" --data-dir "$ROOT/data/glue"
+             --max-steps "$steps" --eval-every "$steps" --output-dir "$OUT/train_$precision")
+      [ "$precision" = bf16 ] && flags+=(--bf16)
+      run_stage "train_$precision" 150 "$BUILD/bin/train_glue" "${flags[@]}"
+      grep -E '"(accuracy|examples_per_second|peak_device_memory_mib|device)"' \
+        "$OUT/train_$precision/results.json" 2>/dev/null | sed 's/^ */    /' | tee -a "$OUT/summary.txt"
+    done
   fi
 fi
 
