@@ -1,6 +1,9 @@
-// End to end against PyTorch: the tiny HF BERT fixture, its padded batch, cross-entropy loss,
-// every parameter gradient, and 10 AdamW steps with clipping (fixture written by
-// tests/reference/make_tiny_bert_train.py; dropout off on both sides).
+// End to end against PyTorch: the tiny HF BERT fixture, its padded batch, cross-entropy loss
+// (and, with a regression head, MSE), every parameter gradient, and 10 AdamW steps with
+// clipping (fixtures written by tests/reference/make_tiny_bert_train.py; dropout off on both
+// sides).
+#include <functional>
+
 #include "core/io/safetensors.h"
 #include "nn/hf_checkpoint.h"
 #include "tests/test_util.h"
@@ -16,13 +19,18 @@ bool is_key_bias(const std::string& name) {
   return name.find("attention.self.key.bias") != std::string::npos;
 }
 
-}  // namespace
-
-TEST_CASE("tiny BERT: loss, every gradient and 10 AdamW steps match PyTorch") {
+// Replays tests/reference/make_tiny_bert_train.py's 10 steps from `fixture` with `loss_of`
+// (logits, labels) and checks the losses, the first gradients and the final parameters.
+void check_against_pytorch(const std::string& fixture, int64_t num_labels,
+                           const std::function<Tensor(const Tensor&, const Tensor&)>& loss_of) {
   const std::string fixtures = TINYTUNE_FIXTURE_DIR;
-  auto ref = io::load_safetensors(fixtures + "/tiny_bert_train.safetensors");
+  auto ref = io::load_safetensors(fixtures + "/" + fixture);
   auto batch = io::load_safetensors(fixtures + "/tiny_bert_expected.safetensors");
-  auto model = nn::load_bert_for_classification(fixtures + "/tiny_bert", 3);
+  auto model = nn::load_bert_for_classification(fixtures + "/tiny_bert", num_labels);
+  if (ref.count("init.classifier.weight")) {  // a new head: start from PyTorch's initial values
+    copy_into(model->classifier->weight, ref["init.classifier.weight"]);
+    copy_into(model->classifier->bias, ref["init.classifier.bias"]);
+  }
   model->eval();  // dropout off: the same function as the reference
   nn::BertInputs in{batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]};
   auto named = model->named_parameters();
@@ -32,7 +40,7 @@ TEST_CASE("tiny BERT: loss, every gradient and 10 AdamW steps match PyTorch") {
   double worst_grad = 0;
   for (int64_t step = 0; step < 10; ++step) {
     CAPTURE(step);
-    Tensor loss = cross_entropy(model->forward(in), ref["labels"]);
+    Tensor loss = loss_of(model->forward(in), ref["labels"]);
     CHECK(loss.item() == doctest::Approx(ref["losses"].get(step)).epsilon(1e-5));
     optimizer.zero_grad();
     loss.backward();
@@ -53,7 +61,7 @@ TEST_CASE("tiny BERT: loss, every gradient and 10 AdamW steps match PyTorch") {
     train::clip_grad_norm(params, 1.0);
     optimizer.step();
   }
-  MESSAGE("tiny BERT vs PyTorch: worst gradient relative error ", worst_grad);
+  MESSAGE(fixture, " vs PyTorch: worst gradient relative error ", worst_grad);
   // After 10 steps of lr 1e-3 every parameter has moved by up to ~1e-2; the bound is 1% of that.
   double worst_param = 0;
   for (auto& [name, p] : named) {
@@ -65,5 +73,19 @@ TEST_CASE("tiny BERT: loss, every gradient and 10 AdamW steps match PyTorch") {
     worst_param = std::max(worst_param, diff);
     CHECK(diff <= 1e-4);
   }
-  MESSAGE("tiny BERT vs PyTorch after 10 AdamW steps: worst |parameter difference| ", worst_param);
+  MESSAGE(fixture, " after 10 AdamW steps: worst |parameter difference| ", worst_param);
+}
+
+}  // namespace
+
+TEST_CASE("tiny BERT: loss, every gradient and 10 AdamW steps match PyTorch") {
+  check_against_pytorch("tiny_bert_train.safetensors", 3,
+                        [](const Tensor& logits, const Tensor& y) { return cross_entropy(logits, y); });
+}
+
+// GLUE's STS-B: one output, MSE against a score (train_glue's regression loss).
+TEST_CASE("tiny BERT regression head: MSE loss, every gradient and 10 AdamW steps match PyTorch") {
+  check_against_pytorch("tiny_bert_regression_train.safetensors", 1, [](const Tensor& logits, const Tensor& y) {
+    return mse_loss(logits.squeeze(-1), y.to(logits.dtype()));
+  });
 }
