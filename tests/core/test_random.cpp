@@ -85,3 +85,26 @@ TEST_CASE("random: dropout is identity in eval, scales kept values in training")
   }
   CHECK(static_cast<double>(kept) / 10000 == doctest::Approx(0.75).epsilon(0.03));
 }
+
+TEST_CASE("random: dropout masks keep 1 - p, independently across elements, rows and calls") {
+  // BERT's hidden-state shape; the default generator, as the model's Dropout modules use it.
+  const int64_t rows = 32, cols = 128 * 384, n = rows * cols;
+  manual_seed(4);
+  Tensor x = ones({rows, cols});
+  const std::vector<float> a = dropout(x, 0.1, true).to_vector<float>();
+  const std::vector<float> b = dropout(x, 0.1, true).to_vector<float>();
+  int64_t kept_a = 0, kept_both = 0, kept_pairs = 0;
+  std::vector<int64_t> kept_row(rows, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const bool ka = a[i] != 0.0f, kb = b[i] != 0.0f;
+    kept_a += ka;
+    kept_both += ka && kb;
+    kept_row[i / cols] += ka;
+    if (i + 1 < n) kept_pairs += ka && a[i + 1] != 0.0f;
+  }
+  const double N = static_cast<double>(n);
+  CHECK(kept_a / N == doctest::Approx(0.9).epsilon(0.002));
+  CHECK(kept_both / N == doctest::Approx(0.81).epsilon(0.003));   // calls independent
+  CHECK(kept_pairs / N == doctest::Approx(0.81).epsilon(0.003));  // neighbours independent
+  for (int64_t r = 0; r < rows; ++r) CHECK(kept_row[r] / double(cols) == doctest::Approx(0.9).epsilon(0.01));
+}
