@@ -18,6 +18,7 @@
 #include "peft/adapter_io.h"
 #include "peft/peft.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/peft/random_adapter.h"
 #include "tests/train/tiny_glue_setup.h"
 #include "train/trainer.h"
 
@@ -45,12 +46,7 @@ std::shared_ptr<nn::BertForSequenceClassification> tiny_model(const std::string&
     c.c3a_block_size = 16;  // divides the tiny model's 64
     c.target_modules = {"query", "value", "intermediate.dense"};
     peft::apply_peft(*model, c, {"classifier."});
-    Generator gen(11);
-    NoGradGuard no_grad;
-    for (auto& [name, t] : peft::adapter_tensors(*model, {"classifier"})) {
-      Tensor p = model->state_dict().at(name);
-      copy_into(p, uniform(p.shape(), -0.2, 0.2, p.dtype(), gen));
-    }
+    test::randomize_adapter(*model, 11);
   }
   return model;
 }

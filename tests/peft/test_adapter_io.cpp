@@ -10,6 +10,7 @@
 #include "core/io/safetensors.h"
 #include "nn/hf_checkpoint.h"
 #include "peft/adapter_io.h"
+#include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -39,17 +40,6 @@ bool has_family(const std::string& family) {
   return std::find(f.begin(), f.end(), family) != f.end();
 }
 
-// Every adapter tensor and the head get seeded random values, so the file's contents matter
-// (an identity adapter would load "correctly" from any file).
-void randomize_adapter(nn::Module& model, uint64_t seed) {
-  Generator gen(seed);
-  NoGradGuard no_grad;
-  for (auto& [name, t] : peft::adapter_tensors(model, {"classifier"})) {
-    Tensor p = model.state_dict().at(name);
-    copy_into(p, uniform(p.shape(), -0.3, 0.3, p.dtype(), gen));
-  }
-}
-
 peft::PeftConfig family_config(const std::string& method, const std::string& lora_init = "a") {
   peft::PeftConfig c;
   c.method = method;
@@ -67,7 +57,7 @@ peft::PeftConfig family_config(const std::string& method, const std::string& lor
 Tensor save_random_adapter(const peft::PeftConfig& c, const std::string& dir, uint64_t seed = 3) {
   auto model = nn::load_bert_for_classification(kTinyBert, 3);
   peft::apply_peft(*model, c, {"classifier."});
-  randomize_adapter(*model, seed);
+  test::randomize_adapter(*model, seed);  // so the file's contents matter
   peft::save_adapter(*model, c, dir, "tests/fixtures/tiny_bert");
   return logits_of(*model);
 }

@@ -13,6 +13,7 @@
 #include "core/io/safetensors.h"
 #include "nn/hf_checkpoint.h"
 #include "peft/lorahub.h"
+#include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
 #include "train/few_shot.h"
 
@@ -40,12 +41,7 @@ peft::PeftConfig module_config(int64_t r = 4, double alpha = 8.0) {
 void make_module(const std::string& dir, uint64_t seed, const peft::PeftConfig& c = module_config()) {
   auto model = nn::load_bert_for_classification(kTinyBert, kLabels);
   peft::apply_peft(*model, c, {"classifier."});
-  Generator gen(seed);
-  NoGradGuard no_grad;
-  for (auto& [name, t] : peft::adapter_tensors(*model, {"classifier"})) {
-    Tensor p = model->state_dict().at(name);
-    copy_into(p, uniform(p.shape(), -0.3, 0.3, p.dtype(), gen));
-  }
+  test::randomize_adapter(*model, seed);
   peft::save_adapter(*model, c, dir, kTinyBert);
 }
 

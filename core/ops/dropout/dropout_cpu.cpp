@@ -133,8 +133,9 @@ void dropout_apply(const Tensor& in, const Tensor& out, double p, uint64_t seed,
     for (int64_t b = 0; b < blocks; ++b) {
       const uint64_t first = start + static_cast<uint64_t>(b * kCounters);
       const int64_t offset = b * kBlock, count = std::min(kBlock, n - offset);
-      // A partial last block takes the scalar path (no counters past the draw's are needed,
-      // but the vector one would compute them; either gives the same bits).
+      // A partial last block takes the scalar path. Both give the same bits; this way the
+      // scalar one, which machines without AVX-512 use for every block, is also exercised
+      // (and tested) here.
       const uint32_t keep = count == kBlock ? keep_bits(first, seed, threshold)
                                             : keep_bits_scalar(first, seed, threshold);
       for (int64_t j = 0; j < count; ++j)
