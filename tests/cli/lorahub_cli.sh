@@ -8,17 +8,7 @@
 set -uo pipefail
 bin="$1"; train_glue="$2"; eval_adapter="$3"; fixtures="$4"
 tmp=${KEEP_TMP:-$(mktemp -d)}; [ -n "${KEEP_TMP:-}" ] || trap 'rm -rf "$tmp"' EXIT
-failures=0; passed=0
-expect() {  # expect NAME EXIT_CODE FRAGMENT -- ARGS...
-  local name="$1" code="$2" fragment="$3"; shift 4
-  local out; out=$("$bin" "$@" 2>&1); local rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$fragment" <<<"$out"; then passed=$((passed + 1))
-  else echo "FAIL: $name: exit $rc (expected $code), output: $out"; failures=$((failures + 1)); fi
-}
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name="$1"; shift
-  if "$@"; then passed=$((passed + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 json() {  # json FILE PYTHON-EXPRESSION-OF-r
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
 }
@@ -124,5 +114,4 @@ check "--train-limit above the training set exits 1 naming the flag" test "$rc" 
 out=$("$train_glue" "${data[@]}" --task rte --train-limit -1 2>&1); rc=$?
 check "negative --train-limit exits 2" test "$rc" -eq 2 -a -n "$(grep -F -- "--train-limit" <<<"$out")"
 
-echo "lorahub_cli: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+cli_summary lorahub_cli

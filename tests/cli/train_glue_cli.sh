@@ -5,13 +5,7 @@
 set -uo pipefail
 bin="$1"; fixtures="$2"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-failures=0; passed=0
-expect() {  # expect NAME EXIT_CODE FRAGMENT -- ARGS...
-  local name="$1" code="$2" fragment="$3"; shift 4
-  local out; out=$("$bin" "$@" 2>&1); local rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qF -- "$fragment" <<<"$out"; then passed=$((passed + 1))
-  else echo "FAIL: $name: exit $rc (expected $code), output: $out"; failures=$((failures + 1)); fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 mkdir -p "$tmp/model" "$tmp/glue/SST-2"
 cp "$fixtures/tiny_bert/config.json" "$fixtures/tiny_bert/model.safetensors" "$tmp/model/"
 cp "$fixtures/vocab_small.txt" "$tmp/model/vocab.txt"
@@ -37,9 +31,9 @@ expect "negative head lr" 2 "--head-lr" -- --head-lr -1 "${common[@]}"
 expect "bf16 on the CPU" 2 "--bf16" -- --bf16 --device cpu "${common[@]}"
 # --device cuda: a clear error without a GPU; a run that says where it ran with one.
 out=$("$bin" --device cuda --max-steps 1 "${common[@]}" --output-dir "$tmp/cuda" 2>&1); rc=$?
-if [ "$rc" -eq 1 ] && grep -qF -- "--device cuda:" <<<"$out"; then passed=$((passed + 1))
-elif [ "$rc" -eq 0 ] && ! grep -qF '"device": "cpu"' "$tmp/cuda/results.json"; then passed=$((passed + 1))
-else echo "FAIL: --device cuda: exit $rc, output: $out"; failures=$((failures + 1)); fi
+check "--device cuda: exit $rc, output: $out" test \
+  \( "$rc" -eq 1 -a -n "$(grep -F -- "--device cuda:" <<<"$out")" \) -o \
+  \( "$rc" -eq 0 -a -z "$(grep -F '"device": "cpu"' "$tmp/cuda/results.json" 2>/dev/null)" \)
 
 # SIGINT mid-run: exit 130 after saving; --resume finishes the run.
 "$bin" "${common[@]}" --output-dir "$tmp/run" --max-steps 400 --batch-size 4 --log-every 1 \
@@ -56,5 +50,4 @@ if [ "$rc" -eq 130 ] && [ -f "$tmp/run/checkpoint.h5" ] && grep -q "stopped by s
 else
   echo "FAIL: SIGINT: exit $rc (expected 130); log: $(tail -3 "$tmp/run.log")"; failures=$((failures + 1))
 fi
-echo "train_glue_cli: $passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+cli_summary train_glue_cli
