@@ -140,6 +140,19 @@ void Tensor::move_to(Device target) {
   impl().grad.reset();
 }
 
+void Tensor::move_to(DType target) {
+  if (target == dtype()) return;
+  TT_CHECK(is_leaf(), "move_to: only a leaf tensor can change dtype in place (this one has a grad_fn)");
+  TT_CHECK(!requires_grad() || is_floating(target), "move_to: a tensor that requires grad cannot "
+           "become ", dtype_name(target), " (gradients need a floating dtype)");
+  Tensor converted = detach().to(target);
+  impl().storage = converted.storage();
+  impl().strides = converted.strides();
+  impl().offset = converted.offset();
+  impl().dtype = target;
+  impl().grad.reset();
+}
+
 void Tensor::backward(const Tensor& grad, bool retain_graph) const {
   run_backward(*this, grad, retain_graph);
 }

@@ -85,6 +85,9 @@ class Tensor {
   // Module::to moves parameters that optimizers, adapters and other layers share. Drops the
   // gradient. A no-op when already there.
   void move_to(Device device);
+  // The same for a dtype: converts this leaf's data in place (Module::to(DType), PyTorch's
+  // model.double()).
+  void move_to(DType dtype);
 
   // ---- autograd -----------------------------------------------------------------------------
   bool requires_grad() const { return impl().requires_grad; }

@@ -55,6 +55,10 @@ void Module::to(Device device) {
   for (auto& [name, p] : named_parameters()) p.move_to(device);
 }
 
+void Module::to(DType dtype) {
+  for (auto& [name, p] : named_parameters()) p.move_to(dtype);
+}
+
 Device Module::device() const {
   const auto params = named_parameters();
   return params.empty() ? Device::cpu() : params.front().second.device();

@@ -36,6 +36,9 @@ class Module {
   // that are not parameters do not move: in tinytune that is only Adapter::kept_weight, which
   // exists while adapters are merged, so move before merging.
   void to(Device device);
+  // Converts every parameter to `dtype` in place (Tensor::move_to(DType)): f64 for gradient
+  // checks of a whole model. Gradients are dropped.
+  void to(DType dtype);
   // The parameters' device (CPU for a module without any). to() puts them all on one.
   Device device() const;
   void zero_grad();

@@ -34,6 +34,20 @@ TEST_CASE("tensor: move_to its own device keeps the storage; only a leaf moves i
   CHECK_THROWS_WITH_AS(b.move_to(Device::cuda()), doctest::Contains("leaf"), Error);
 }
 
+TEST_CASE("tensor: move_to a dtype converts a leaf in place, seen by every handle") {
+  Tensor w = from_vector(std::vector<float>{1.5f, -2.25f, 3.0f, 4.0f}, {2, 2}).transpose(0, 1);
+  w.set_requires_grad(true);
+  Tensor handle = w;  // another owner, as an optimizer holds a parameter
+  sum(mul(w, w)).backward();
+  w.move_to(DType::f64);
+  CHECK(handle.dtype() == DType::f64);
+  CHECK(handle.to_vector<double>() == std::vector<double>{1.5, 3.0, -2.25, 4.0});
+  CHECK(handle.requires_grad());
+  CHECK(!handle.grad().defined());  // dropped, as Module::to(Device) drops it
+  CHECK_THROWS_WITH_AS(w.move_to(DType::i64), doctest::Contains("floating"), Error);
+  CHECK_THROWS_WITH_AS(mul(w, 2.0).move_to(DType::f32), doctest::Contains("leaf"), Error);
+}
+
 TEST_CASE("tensor: views share storage and never copy") {
   Tensor x = arange(0, 24, 1, DType::f64).reshape({2, 3, 4});
   CHECK(x.is_contiguous());

@@ -1,11 +1,14 @@
 // End to end against PyTorch: the tiny HF BERT fixture, its padded batch, cross-entropy loss
 // (and, with a regression head, MSE), every parameter gradient, and 10 AdamW steps with
 // clipping (fixtures written by tests/reference/make_tiny_bert_train.py; dropout off on both
-// sides).
+// sides). Then the training-mode gradients, dropout on, against finite differences in f64.
 #include <functional>
 
 #include "core/io/safetensors.h"
+#include "core/random.h"
 #include "nn/hf_checkpoint.h"
+#include "peft/peft.h"
+#include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
 #include "train/adamw.h"
 #include "train/clip_grad.h"
@@ -88,4 +91,67 @@ TEST_CASE("tiny BERT regression head: MSE loss, every gradient and 10 AdamW step
   check_against_pytorch("tiny_bert_regression_train.safetensors", 1, [](const Tensor& logits, const Tensor& y) {
     return mse_loss(logits.squeeze(-1), y.to(logits.dtype()));
   });
+}
+
+// The golden tests above run with dropout off, as PyTorch's masks cannot be reproduced. Here the
+// model trains as train_glue trains it: dropout at every site (embeddings, attention
+// probabilities, both residual outputs, the classifier; LoRA's input too). With the generator
+// reset before each forward the masks are fixed, so the loss is a smooth function of the
+// parameters, and each trainable tensor's gradient must give its directional derivative along a
+// random direction, to central differences in f64.
+TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite differences (f64)") {
+  const std::string fixtures = TINYTUNE_FIXTURE_DIR;
+  auto batch = io::load_safetensors(fixtures + "/tiny_bert_expected.safetensors");
+  nn::BertInputs in{batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]};
+  Generator score_gen(3);
+  const Tensor scores = uniform({batch["input_ids"].size(0)}, 0.0, 5.0, DType::f64, score_gen);
+  for (const std::string method : {"full", "lora"}) {
+    CAPTURE(method);
+    auto model = nn::load_bert_for_classification(fixtures + "/tiny_bert", 1);  // STS-B's head
+    if (method == "lora") {
+      peft::PeftConfig config;  // r 8, dropout 0.1 on query and value
+      peft::apply_peft(*model, config, {"classifier."});
+      test::randomize_adapter(*model, 11);  // B != 0, so the adapters' input gradients count
+    }
+    model->to(DType::f64);
+    model->train();
+    auto loss_with_fixed_masks = [&] {
+      manual_seed(77);
+      return mse_loss(model->forward(in).squeeze(-1), scores);
+    };
+    {  // dropout is on: the training loss differs from the evaluation loss
+      NoGradGuard no_grad;
+      const double train_loss = loss_with_fixed_masks().item();
+      model->eval();
+      const double eval_loss = loss_with_fixed_masks().item();
+      model->train();
+      CHECK(std::abs(train_loss - eval_loss) > 1e-3);
+    }
+    model->zero_grad();
+    loss_with_fixed_masks().backward();
+    Generator directions(5);
+    int64_t checked = 0;
+    for (auto& [name, p] : model->named_parameters()) {
+      if (!p.requires_grad()) continue;
+      CAPTURE(name);
+      REQUIRE(p.grad().defined());
+      const Tensor d = normal(p.shape(), 0.0, 1.0, DType::f64, directions);
+      const double analytic = sum(mul(p.grad(), d)).item();
+      const Tensor original = p.detach().clone();
+      const double eps = 1e-6;
+      double loss_plus, loss_minus;
+      {
+        NoGradGuard no_grad;
+        copy_into(p, add(original, mul(d, eps)));
+        loss_plus = loss_with_fixed_masks().item();
+        copy_into(p, sub(original, mul(d, eps)));
+        loss_minus = loss_with_fixed_masks().item();
+        copy_into(p, original);
+      }
+      const double numeric = (loss_plus - loss_minus) / (2 * eps);
+      CHECK(analytic == doctest::Approx(numeric).epsilon(1e-6).scale(1e-3));
+      ++checked;
+    }
+    CHECK(checked == (method == "full" ? 41 : 2 * 2 * 2 + 2));
+  }
 }
