@@ -50,6 +50,7 @@ p.add_argument("--max-seq-length", type=int, default=128)
 p.add_argument("--max-grad-norm", type=float, default=1.0)
 p.add_argument("--eval-every", type=int, default=0)
 p.add_argument("--seed", type=int, default=42)
+p.add_argument("--log-every", type=int, default=10, help="print the mean training loss of every N steps (0: never)")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--lora-r", type=int, default=8)
 p.add_argument("--lora-alpha", type=float, default=16)
@@ -164,6 +165,7 @@ MAIN = "main"
 
 model.train()
 step, examples, evals = 0, 0, []
+window_loss, window_steps = 0.0, 0  # the mean loss of the last --log-every steps, as train_glue logs it
 start = time.perf_counter()
 epoch = 0
 while step < total:
@@ -172,6 +174,7 @@ while step < total:
     for batch in batches(train_enc, train_y, order, args.batch_size):
         out = model(**batch)
         out.loss.backward()
+        window_loss, window_steps = window_loss + out.loss.item(), window_steps + 1
         if args.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_([q for _, q in named], args.max_grad_norm)
         optimizer.step()
@@ -179,6 +182,9 @@ while step < total:
         optimizer.zero_grad()
         step += 1
         examples += batch["input_ids"].shape[0]
+        if args.log_every and step % args.log_every == 0:
+            print(json.dumps({"step": step, "loss": window_loss / window_steps}), flush=True)
+            window_loss, window_steps = 0.0, 0
         if args.eval_every and step % args.eval_every == 0:
             evals.append({"step": step, **evaluate()})
         if step >= total:
