@@ -7,6 +7,13 @@ init of the classifier and the adapters. Evaluates at each epoch's end (and ever
 
     /work/venv/bin/python benchmarks/reference/train_glue_torch.py --task sst2 --peft lora \
         --max-steps 1200 --eval-every 300 --threads 2        (needs torch, transformers, peft, scipy, sklearn)
+
+To compare the two sides' training states, --state-in reads a tinytune checkpoint.h5 (its model/
+tensors, Adam moments and step; h5py) and continues from it with this script's data order and
+dropout; --stop-after N --state-out F writes this side's state in the same layout. Stopping after
+2 steps and continuing gives the same losses and final state as 4 straight steps (checked with
+dropout off), and --state-in of tinytune's final STS-B checkpoint evaluates to tinytune's own
+dev numbers.
 """
 import argparse
 import resource
@@ -61,6 +68,11 @@ p.add_argument("--lora-init", default="a", choices=["a", "b", "gaussian"],
 p.add_argument("--c3a-block-size", type=int, default=128)
 p.add_argument("--c3a-init", default="xavier_uniform")
 p.add_argument("--output", default="", help="also write the JSON result to this file")
+p.add_argument("--stop-after", type=int, default=0, help="stop after this step (the whole run's schedule kept)")
+p.add_argument("--state-out", default="", help="at the end, write the trainable tensors and Adam's moments "
+               "as a tinytune checkpoint's model/ and optimizer/ datasets (HDF5)")
+p.add_argument("--state-in", default="", help="start from a tinytune checkpoint's (or --state-out's) "
+               "trainable tensors, Adam moments and step; this script's own data order and dropout")
 args = p.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -163,14 +175,59 @@ def evaluate():
 MAIN = "main"
 
 
+# tinytune's names for the trainable tensors, in train_glue's moment order: AdamW's groups are
+# (decayed, not decayed, head decayed, head not decayed), each in registration order.
+def tinytune_name(n):
+    return n.replace("base_model.model.", "").replace(".default", "").replace("modules_to_save.", "")
+
+
+def moment_order():
+    no_decay_name = lambda n: n.endswith("bias") or "LayerNorm.weight" in n
+    groups = [[], [], [], []]
+    for n, q in named:
+        groups[2 * is_head(n) + no_decay_name(n)].append((tinytune_name(n), q))
+    return [item for g in groups for item in g]
+
+
+def write_state(path, step):
+    import h5py
+    with h5py.File(path, "w") as f:
+        for i, (n, q) in enumerate(moment_order()):
+            f["model/" + n] = q.detach().numpy()
+            st = optimizer.state[q]
+            f[f"optimizer/m/{i}"] = st["exp_avg"].numpy()
+            f[f"optimizer/v/{i}"] = st["exp_avg_sq"].numpy()
+        f.attrs["step"] = step
+
+
+def read_state(path):
+    import h5py
+    with h5py.File(path, "r") as f:
+        step = int(f.attrs["step"])
+        with torch.no_grad():
+            for i, (n, q) in enumerate(moment_order()):
+                q.copy_(torch.from_numpy(np.array(f["model/" + n])))
+                optimizer.state[q] = {"step": torch.tensor(float(step)),
+                                      "exp_avg": torch.from_numpy(np.array(f[f"optimizer/m/{i}"])),
+                                      "exp_avg_sq": torch.from_numpy(np.array(f[f"optimizer/v/{i}"]))}
+    return step
+
+
 model.train()
 step, examples, evals = 0, 0, []
 window_loss, window_steps = 0.0, 0  # the mean loss of the last --log-every steps, as train_glue logs it
+if args.state_in:
+    step = read_state(args.state_in)
+    for _ in range(step):
+        schedule.step()
 start = time.perf_counter()
-epoch = 0
-while step < total:
+epoch = step // steps_per_epoch
+skip = step % steps_per_epoch
+end = min(total, args.stop_after) if args.stop_after else total
+while step < end:
     g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
-    order = torch.randperm(len(train_y), generator=g).tolist()
+    order = torch.randperm(len(train_y), generator=g).tolist()[skip * args.batch_size:]
+    skip = 0
     for batch in batches(train_enc, train_y, order, args.batch_size):
         out = model(**batch)
         out.loss.backward()
@@ -187,12 +244,14 @@ while step < total:
             window_loss, window_steps = 0.0, 0
         if args.eval_every and step % args.eval_every == 0:
             evals.append({"step": step, **evaluate()})
-        if step >= total:
+        if step >= end:
             break
     epoch += 1
     if not args.eval_every and (not evals or evals[-1]["step"] != step):
         evals.append({"step": step, **evaluate()})
 seconds = time.perf_counter() - start
+if args.state_out:
+    write_state(args.state_out, step)
 if not evals or evals[-1]["step"] != step:
     evals.append({"step": step, **evaluate()})
 trainable = sum(q.numel() for _, q in named)

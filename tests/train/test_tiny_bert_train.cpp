@@ -111,7 +111,7 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
     if (method == "lora") {
       peft::PeftConfig config;  // r 8, dropout 0.1 on query and value
       peft::apply_peft(*model, config, {"classifier."});
-      test::randomize_adapter(*model, 11);  // B != 0, so the adapters' input gradients count
+      test::randomize_adapter(*model, 11);  // B != 0: A, and the dropout on its input, get gradients
     }
     model->to(DType::f64);
     model->train();
