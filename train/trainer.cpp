@@ -305,7 +305,7 @@ TrainResult train_glue(TrainConfig config) {
   const auto start = Clock::now();
   Clock::time_point window_start = start;
   int64_t examples = 0, window_examples = 0;
-  double window_loss = 0;
+  double window_loss = 0, window_grad_norm = 0;  // grad_norm: before clipping, when clipping is on
   int64_t window_micro = 0;
   bool stop = false;
   auto save_state = [&] { save_checkpoint(checkpoint_path.string(), capture(run, true)); };
@@ -331,7 +331,8 @@ TrainResult train_glue(TrainConfig config) {
         examples += b.input_ids.size(0);
         window_examples += b.input_ids.size(0);
       }
-      if (config.max_grad_norm > 0) clip_grad_norm(run.trainable_params, config.max_grad_norm);
+      if (config.max_grad_norm > 0)
+        window_grad_norm += clip_grad_norm(run.trainable_params, config.max_grad_norm);
       run.optimizer->step();
       run.optimizer->zero_grad();
       ++run.step;
@@ -342,8 +343,10 @@ TrainResult train_glue(TrainConfig config) {
       if (run.step % config.log_every == 0 || run.step == run.total_steps) {
         const double rate = window_examples / std::max(1e-9, seconds_since(window_start));
         const double eta = (run.total_steps - run.step) * config.batch_size * config.grad_accum / std::max(rate, 1e-9);
-        log_line(run, {{"step", run.step}, {"epoch", run.epoch}, {"loss", window_loss / window_micro},
-                       {"lr", run.optimizer->lr()}, {"examples_per_second", rate}});
+        nlohmann::json entry = {{"step", run.step}, {"epoch", run.epoch}, {"loss", window_loss / window_micro},
+                                {"lr", run.optimizer->lr()}, {"examples_per_second", rate}};
+        if (config.max_grad_norm > 0) entry["grad_norm"] = window_grad_norm / window_micro;
+        log_line(run, entry);
         char line[200];
         std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f  lr %.2e  %.1f ex/s  ETA %.0fs",
                       static_cast<long long>(run.step), static_cast<long long>(run.total_steps),
@@ -357,6 +360,7 @@ TrainResult train_glue(TrainConfig config) {
         window_start = Clock::now();
         window_examples = 0;
         window_loss = 0;
+        window_grad_norm = 0;
         window_micro = 0;
       }
       if (config.eval_every > 0 && run.step % config.eval_every == 0) {

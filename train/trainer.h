@@ -4,7 +4,8 @@
 // exact resume, and SIGINT/SIGTERM handled at a step boundary.
 //
 // Files in the output directory:
-//   metrics.jsonl   a line per logged step {"step","epoch","loss","lr","examples_per_second"}
+//   metrics.jsonl   a line per logged step {"step","epoch","loss","lr","examples_per_second",
+//                   "grad_norm" (the mean norm before clipping, when --max-grad-norm > 0)}
 //                   and per evaluation {"step","epoch","eval":{...}}
 //   results.json    task, peft, model, dev metrics of the best evaluation and of the last,
 //                   parameter counts, steps, epochs, seconds, examples/s, peak memory

@@ -57,7 +57,8 @@ p.add_argument("--max-seq-length", type=int, default=128)
 p.add_argument("--max-grad-norm", type=float, default=1.0)
 p.add_argument("--eval-every", type=int, default=0)
 p.add_argument("--seed", type=int, default=42)
-p.add_argument("--log-every", type=int, default=10, help="print the mean training loss of every N steps (0: never)")
+p.add_argument("--log-every", type=int, default=10, help="print the mean training loss (and gradient norm "
+               "before clipping) of every N steps (0: never)")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--lora-r", type=int, default=8)
 p.add_argument("--lora-alpha", type=float, default=16)
@@ -215,7 +216,8 @@ def read_state(path):
 
 model.train()
 step, examples, evals = 0, 0, []
-window_loss, window_steps = 0.0, 0  # the mean loss of the last --log-every steps, as train_glue logs it
+# the mean loss (and gradient norm before clipping) of the last --log-every steps, as train_glue logs them
+window_loss, window_grad_norm, window_steps = 0.0, 0.0, 0
 if args.state_in:
     step = read_state(args.state_in)
     for _ in range(step):
@@ -233,15 +235,18 @@ while step < end:
         out.loss.backward()
         window_loss, window_steps = window_loss + out.loss.item(), window_steps + 1
         if args.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_([q for _, q in named], args.max_grad_norm)
+            window_grad_norm += torch.nn.utils.clip_grad_norm_([q for _, q in named], args.max_grad_norm).item()
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
         step += 1
         examples += batch["input_ids"].shape[0]
         if args.log_every and step % args.log_every == 0:
-            print(json.dumps({"step": step, "loss": window_loss / window_steps}), flush=True)
-            window_loss, window_steps = 0.0, 0
+            line = {"step": step, "loss": window_loss / window_steps}
+            if args.max_grad_norm > 0:
+                line["grad_norm"] = window_grad_norm / window_steps
+            print(json.dumps(line), flush=True)
+            window_loss, window_grad_norm, window_steps = 0.0, 0.0, 0
         if args.eval_every and step % args.eval_every == 0:
             evals.append({"step": step, **evaluate()})
         if step >= end:

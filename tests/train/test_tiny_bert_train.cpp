@@ -131,6 +131,7 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
     loss_with_fixed_masks().backward();
     Generator directions(5);
     int64_t checked = 0;
+    double worst = 0;  // |analytic - numeric| / (1e-2 + |numeric|), reported
     for (auto& [name, p] : model->named_parameters()) {
       if (!p.requires_grad()) continue;
       CAPTURE(name);
@@ -138,7 +139,7 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
       const Tensor d = normal(p.shape(), 0.0, 1.0, DType::f64, directions);
       const double analytic = sum(mul(p.grad(), d)).item();
       const Tensor original = p.detach().clone();
-      const double eps = 1e-6;
+      const double eps = 1e-5;  // round-off ~1e-16·|L|/eps and truncation ~eps²·L''' stay < 1e-8
       double loss_plus, loss_minus;
       {
         NoGradGuard no_grad;
@@ -149,9 +150,11 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
         copy_into(p, original);
       }
       const double numeric = (loss_plus - loss_minus) / (2 * eps);
-      CHECK(analytic == doctest::Approx(numeric).epsilon(1e-6).scale(1e-3));
+      CHECK(analytic == doctest::Approx(numeric).epsilon(1e-6).scale(1e-2));  // |error| < 1e-8 + 1e-6·|g|
+      worst = std::max(worst, std::abs(analytic - numeric) / (1e-2 + std::abs(numeric)));
       ++checked;
     }
+    MESSAGE(method, ": worst finite-difference error ", worst, " (bound 1e-6)");
     CHECK(checked == (method == "full" ? 41 : 2 * 2 * 2 + 2));
   }
 }
