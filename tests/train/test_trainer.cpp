@@ -1,6 +1,7 @@
 // The trainer on the tiny HF BERT fixture and a small synthetic SST-2-format task: it learns,
 // its outputs are complete, and an interrupted run resumed from checkpoint.h5 gives losses
 // bit-identical to an uninterrupted one.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -34,6 +35,18 @@ TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every outpu
   auto losses = logged_losses(fs::path(c.output_dir) / "metrics.jsonl");
   REQUIRE(losses.size() == 48);
   CHECK(losses.back() < losses.front());
+  // Every step line carries the gradient norm before clipping (clipping is on by default).
+  std::ifstream metrics(fs::path(c.output_dir) / "metrics.jsonl");
+  int64_t with_norm = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (!j.contains("loss")) continue;
+    REQUIRE(j.contains("grad_norm"));
+    CHECK(std::isfinite(j["grad_norm"].get<double>()));
+    CHECK(j["grad_norm"].get<double>() > 0);
+    ++with_norm;
+  }
+  CHECK(with_norm == 48);
 }
 
 TEST_CASE("trainer: N steps, save, resume, N steps == 2N straight steps, bit for bit") {
