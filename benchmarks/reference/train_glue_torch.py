@@ -72,6 +72,8 @@ p.add_argument("--output", default="", help="also write the JSON result to this 
 p.add_argument("--stop-after", type=int, default=0, help="stop after this step (the whole run's schedule kept)")
 p.add_argument("--state-out", default="", help="at the end, write the trainable tensors and Adam's moments "
                "as a tinytune checkpoint's model/ and optimizer/ datasets (HDF5)")
+p.add_argument("--state-every", type=int, default=0, help="also write the state every N steps, to "
+               "--state-out's path with .step<N> before its extension")
 p.add_argument("--state-in", default="", help="start from a tinytune checkpoint's (or --state-out's) "
                "trainable tensors, Adam moments and step; this script's own data order and dropout")
 args = p.parse_args()
@@ -247,6 +249,9 @@ while step < end:
                 line["grad_norm"] = window_grad_norm / window_steps
             print(json.dumps(line), flush=True)
             window_loss, window_grad_norm, window_steps = 0.0, 0.0, 0
+        if args.state_every and args.state_out and step % args.state_every == 0:
+            root, ext = os.path.splitext(args.state_out)
+            write_state(f"{root}.step{step}{ext}", step)
         if args.eval_every and step % args.eval_every == 0:
             evals.append({"step": step, **evaluate()})
         if step >= end:
