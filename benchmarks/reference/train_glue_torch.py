@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import f1_score, matthews_corrcoef
+from tinytune_order import seeded_permutation
 from transformers import BertForSequenceClassification, BertTokenizerFast, get_linear_schedule_with_warmup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,6 +58,8 @@ p.add_argument("--max-seq-length", type=int, default=128)
 p.add_argument("--max-grad-norm", type=float, default=1.0)
 p.add_argument("--eval-every", type=int, default=0)
 p.add_argument("--seed", type=int, default=42)
+p.add_argument("--order", default="torch", choices=["torch", "tinytune"],
+               help="the training order: torch.randperm per epoch, or train_glue's shuffle (tinytune_order.py)")
 p.add_argument("--log-every", type=int, default=10, help="print the mean training loss (and gradient norm "
                "before clipping) of every N steps (0: never)")
 p.add_argument("--threads", type=int, default=2)
@@ -229,8 +232,11 @@ epoch = step // steps_per_epoch
 skip = step % steps_per_epoch
 end = min(total, args.stop_after) if args.stop_after else total
 while step < end:
-    g = torch.Generator().manual_seed(args.seed * 1000 + epoch)
-    order = torch.randperm(len(train_y), generator=g).tolist()[skip * args.batch_size:]
+    if args.order == "tinytune":
+        order = seeded_permutation(len(train_y), args.seed, 2 * epoch)
+    else:
+        order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(args.seed * 1000 + epoch)).tolist()
+    order = order[skip * args.batch_size:]
     skip = 0
     for batch in batches(train_enc, train_y, order, args.batch_size):
         out = model(**batch)
