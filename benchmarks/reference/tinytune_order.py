@@ -1,8 +1,8 @@
 """tinytune's training order in Python: data/batching.cpp's seeded_permutation (SplitMix64-seeded
 std::mt19937_64, Fisher-Yates with rejection-sampled bounds), bit for bit, so the PyTorch reference
 can train on the same order (train_glue_torch.py --order tinytune): epoch e uses stream 2e.
-Checked against the C++ function on 5,749 items for (seed 1, stream 0) and (seed 3, stream 2):
-the first three and the last entries agree (5339 2687 80 ... 1842; 3153 5333 4187 ... 691)."""
+Checked against the C++ function on 5,749 items (STS-B's training set) for seeds 1, 3, 42 and
+streams 0, 2, 4: all nine permutations identical."""
 M64=(1<<64)-1
 def splitmix64(x):
     x=(x+0x9E3779B97F4A7C15)&M64
