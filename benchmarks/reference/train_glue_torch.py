@@ -1,9 +1,10 @@
 """PyTorch + transformers + HF PEFT reference for train_glue: the same recipe, written as a plain
 loop so every setting is visible. AdamW (eps 1e-8, no decay on biases and LayerNorm weights),
 linear schedule with warmup, clipping at 1.0, dynamic padding, evaluation every N steps.
-Differences from tinytune that remain: the shuffle order (torch.randperm here) and the random
-init of the classifier and the adapters. Evaluates at each epoch's end (and every N steps with
---eval-every), like train_glue; reports the best and the last evaluation.
+Differences from tinytune that remain: the shuffle order (torch.randperm here; --order tinytune
+takes train_glue's) and the random init of the classifier and the adapters. Evaluates at each
+epoch's end (and every N steps with --eval-every), like train_glue; reports the best and the last
+evaluation.
 
     /work/venv/bin/python benchmarks/reference/train_glue_torch.py --task sst2 --peft lora \
         --max-steps 1200 --eval-every 300 --threads 2        (needs torch, transformers, peft, scipy, sklearn)
