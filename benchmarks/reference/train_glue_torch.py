@@ -22,6 +22,7 @@ import csv
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -81,6 +82,8 @@ p.add_argument("--state-every", type=int, default=0, help="also write the state 
 p.add_argument("--state-in", default="", help="start from a tinytune checkpoint's (or --state-out's) "
                "trainable tensors, Adam moments and step; this script's own data order and dropout")
 args = p.parse_args()
+if args.state_every and not args.state_out:
+    p.error("--state-every needs --state-out (the path the states are written next to)")
 
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -209,14 +212,25 @@ def write_state(path, step):
 
 def read_state(path):
     import h5py
+
+    def need(f, name, shape):  # a clear error for a file of another run, model or program
+        if name not in f:
+            sys.exit(f"--state-in: {path} has no {name} (expected a train_glue checkpoint of this --peft)")
+        value = np.array(f[name])
+        if value.shape != tuple(shape):
+            sys.exit(f"--state-in: {path}: {name} has shape {value.shape}, this model needs {tuple(shape)}")
+        return torch.from_numpy(value)
+
     with h5py.File(path, "r") as f:
+        if "step" not in f.attrs:
+            sys.exit(f"--state-in: {path} has no step attribute (expected a train_glue checkpoint)")
         step = int(f.attrs["step"])
         with torch.no_grad():
             for i, (n, q) in enumerate(moment_order()):
-                q.copy_(torch.from_numpy(np.array(f["model/" + n])))
+                q.copy_(need(f, "model/" + n, q.shape))
                 optimizer.state[q] = {"step": torch.tensor(float(step)),
-                                      "exp_avg": torch.from_numpy(np.array(f[f"optimizer/m/{i}"])),
-                                      "exp_avg_sq": torch.from_numpy(np.array(f[f"optimizer/v/{i}"]))}
+                                      "exp_avg": need(f, f"optimizer/m/{i}", q.shape),
+                                      "exp_avg_sq": need(f, f"optimizer/v/{i}", q.shape)}
     return step
 
 
