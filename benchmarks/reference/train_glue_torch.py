@@ -91,8 +91,9 @@ p.add_argument("--state-in", default="", help="start from a tinytune checkpoint'
 p.add_argument("--masks", default="torch", choices=["torch", "tinytune"],
                help="dropout masks: torch's own, or train_glue's (tinytune_dropout.py; needs a --state-in "
                "checkpoint of train_glue, whose rng/seed and rng/offset it continues; eager attention)")
-p.add_argument("--dropout-seed", type=int, default=None, help="seed the dropout masks apart from --seed "
-               "(torch's generator; with --masks tinytune, in place of the checkpoint's rng/seed)")
+p.add_argument("--dropout-seed", type=int, default=None, help="seed the dropout masks apart from --seed, "
+               "for runs with --state-in (torch's generator, which without --state-in also draws the init; "
+               "with --masks tinytune, in place of the checkpoint's rng/seed)")
 args = p.parse_args()
 if args.state_every and not args.state_out:
     p.error("--state-every needs --state-out (the path the states are written next to)")
