@@ -12,6 +12,7 @@ step draws ~16M counters, too slow for numpy. The C is checked against Random123
 import ctypes
 import os
 import subprocess
+import sys
 import tempfile
 
 import torch
@@ -56,8 +57,13 @@ def _library():
         source, library = os.path.join(folder, "mask.c"), os.path.join(folder, "mask.so")
         with open(source, "w") as f:
             f.write(_C_SOURCE)
-        subprocess.run(["cc", "-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC",
-                        source, "-o", library, "-lm"], check=True)
+        command = ["cc", "-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC", source,
+                   "-o", library, "-lm"]
+        try:
+            subprocess.run(command, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.exit(f"--masks tinytune: compiling its Philox helper failed ({' '.join(command)}: {e}); "
+                     "it needs a C compiler named cc")
         _lib = ctypes.CDLL(library)
         _lib.keep_mask.argtypes = [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64, ctypes.c_double,
                                    ctypes.c_float, ctypes.c_void_p]

@@ -87,7 +87,7 @@ p.add_argument("--state-out", default="", help="at the end, write the trainable 
 p.add_argument("--state-every", type=int, default=0, help="also write the state every N steps, to "
                "--state-out's path with .step<N> before its extension")
 p.add_argument("--state-in", default="", help="start from a tinytune checkpoint's (or --state-out's) "
-               "trainable tensors, Adam moments and step; this script's own data order and dropout")
+               "trainable tensors, Adam moments and step (the order and masks as --order and --masks say)")
 p.add_argument("--masks", default="torch", choices=["torch", "tinytune"],
                help="dropout masks: torch's own, or train_glue's (tinytune_dropout.py; needs a --state-in "
                "checkpoint of train_glue, whose rng/seed and rng/offset it continues; eager attention)")
