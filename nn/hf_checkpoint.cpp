@@ -111,11 +111,14 @@ std::shared_ptr<BertModel> load_bert_model(const std::string& dir, LoadReport* r
 }
 
 std::shared_ptr<BertForSequenceClassification> load_bert_for_classification(
-    const std::string& dir, int64_t num_labels, LoadReport* report) {
+    const std::string& dir, int64_t num_labels, LoadReport* report, double dropout) {
   std::string root = resolve_hf_model_dir(dir);
   BertConfig config = BertConfig::from_json_file((fs::path(root) / "config.json").string());
   TT_CHECK(num_labels >= 1, "load_bert_for_classification: num_labels must be >= 1, got ", num_labels);
+  TT_CHECK(dropout < 1, "load_bert_for_classification: dropout must be < 1, got ", dropout);
   config.num_labels = num_labels;
+  if (dropout >= 0)
+    config.hidden_dropout_prob = config.attention_probs_dropout_prob = config.classifier_dropout = dropout;
   std::shared_ptr<BertForSequenceClassification> model;
   {
     SkipInitGuard skip;

@@ -33,8 +33,9 @@ LoadReport load_hf_weights(Module& model, const std::string& weights_file,
 
 std::shared_ptr<BertModel> load_bert_model(const std::string& dir, LoadReport* report = nullptr);
 // num_labels overrides the config's (1 = regression). The classifier is new unless the
-// checkpoint has one of that shape.
+// checkpoint has one of that shape. dropout >= 0 replaces the config's hidden, attention and
+// classifier dropout (train_glue --dropout); < 0 keeps them.
 std::shared_ptr<BertForSequenceClassification> load_bert_for_classification(
-    const std::string& dir, int64_t num_labels, LoadReport* report = nullptr);
+    const std::string& dir, int64_t num_labels, LoadReport* report = nullptr, double dropout = -1);
 
 }  // namespace tt::nn

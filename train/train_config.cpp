@@ -15,6 +15,7 @@ void TrainConfig::validate() const {
     throw Error(detail::concat("--peft: unknown method '", peft, "' (expected ", expected, ")"));
   }
   TT_CHECK(head_lr >= 0, "--head-lr: must be >= 0 (0: the same as --lr), got ", head_lr);
+  TT_CHECK(dropout < 1, "--dropout: must be < 1 (< 0: the model's config.json), got ", dropout);
   TT_CHECK(epochs > 0 || max_steps > 0, "--epochs: must be > 0 (or give --max-steps), got ", epochs);
   TT_CHECK(max_steps >= 0, "--max-steps: must be >= 0, got ", max_steps);
   TT_CHECK(batch_size > 0, "--batch-size: must be > 0, got ", batch_size);
@@ -58,6 +59,7 @@ std::string TrainConfig::to_json() const {
       {"seed", seed}, {"device", device}, {"bf16", bf16}, {"eval_every", eval_every},
       {"grad_accum", grad_accum}, {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},
       {"early_stopping", early_stopping}, {"head_lr", effective_head_lr()},
+      {"dropout", dropout},
       {"target_modules", adapter.target_modules}, {"lora_r", adapter.lora_r},
       {"lora_alpha", adapter.lora_alpha}, {"lora_dropout", adapter.lora_dropout},
       {"lora_init", adapter.lora_init}, {"rslora", adapter.rslora},

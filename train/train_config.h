@@ -21,6 +21,7 @@ struct TrainConfig {
   int64_t eval_batch_size = 64;
   double lr = 0.0;       // 0: the method's default (default_lr)
   double head_lr = 0.0;  // the classifier's lr; 0: the same as lr
+  double dropout = -1.0;  // the model's hidden, attention and classifier dropout; < 0: config.json's
   double weight_decay = 0.0;
   double warmup_ratio = 0.0;
   std::string schedule = "linear";

@@ -144,7 +144,7 @@ void restore(Run& run, const std::string& path) {
   const auto defaults = nlohmann::json::parse(TrainConfig{}.to_json());
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
                           "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule",
-                          "lora_init", "c3a_block_size", "head_lr", "bf16"}) {
+                          "lora_init", "c3a_block_size", "head_lr", "bf16", "dropout"}) {
     // A key absent from the checkpoint (written before the setting existed) had its default.
     const nlohmann::json was = saved.contains(key) ? saved[key] : defaults[key];
     TT_CHECK(was == now[key], "--resume: ", path, " was written with ", key, " = ", was.dump(),
@@ -246,7 +246,8 @@ TrainResult train_glue(TrainConfig config) {
   manual_seed(config.seed);  // classifier and adapter init, then dropout masks
   const std::string root = nn::resolve_hf_model_dir(config.model_dir);
   data::WordPieceTokenizer tokenizer((fs::path(root) / "vocab.txt").string());
-  run.model = nn::load_bert_for_classification(config.model_dir, run.spec->num_labels);
+  run.model = nn::load_bert_for_classification(config.model_dir, run.spec->num_labels, nullptr,
+                                                config.dropout);
   if (config.peft != "full") {
     config.adapter.method = config.peft;
     peft::apply_peft(*run.model, config.adapter, {"classifier."});

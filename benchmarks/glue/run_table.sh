@@ -12,11 +12,13 @@
 # Methods: full, lora-a, lora-b, condlora, c3a, goft, qgoft (torch: full, lora-a, lora-b, c3a).
 # Recipe (both sides, on the CPU): batch 32, max length 128, 3 epochs, warmup 6%, weight decay 0, clipping
 # at 1.0, evaluation at each epoch's end, the best evaluation reported; each method's default
-# lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5).
+# lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5);
+# give such a variant a --tag, which names its runs <method>+<tag> (e.g. --tag nodropout -- --dropout 0
+# --lora-dropout 0 writes runs/table/<side>/<task>/lora-a+nodropout/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/glue/run_state.sh
-side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2
+side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2 tag=
 python=${PYTHON:-/work/venv/bin/python}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --methods) methods="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --tag) tag="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "run_table.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -44,12 +47,12 @@ method_flags() {  # the flags of a table method name
 for task in ${tasks//,/ }; do
   for method in ${methods//,/ }; do
     for seed in ${seeds//,/ }; do
-      out="runs/table/$side/$task/$method/seed$seed"
+      out="runs/table/$side/$task/$method${tag:++$tag}/seed$seed"
       run_finished "$out" && continue
       mkdir -p "$out"
       # shellcheck disable=SC2207  # two words or none
       resume=($(resume_flags "$out"))
-      echo "== $side $task $method seed $seed${resume:+ (resumed)}"
+      echo "== $side $task $method${tag:++$tag} seed $seed${resume:+ (resumed)}"
       # shellcheck disable=SC2046
       if [ "$side" = tinytune ]; then
         "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \

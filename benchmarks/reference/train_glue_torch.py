@@ -61,6 +61,8 @@ p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--eval-batch-size", type=int, default=64)
 p.add_argument("--lr", type=float, default=0.0, help="0: 2e-5 full, 5e-4 lora, 1e-1 c3a (train_glue's defaults)")
 p.add_argument("--head-lr", type=float, default=0.0, help="the classifier's lr; 0: the same as --lr")
+p.add_argument("--dropout", type=float, default=-1.0,
+               help="the model's hidden, attention and classifier dropout; < 0: config.json's (train_glue --dropout)")
 p.add_argument("--weight-decay", type=float, default=0.0)
 p.add_argument("--warmup-ratio", type=float, default=0.0)
 p.add_argument("--max-seq-length", type=int, default=128)
@@ -99,6 +101,8 @@ if args.state_every and not args.state_out:
     p.error("--state-every needs --state-out (the path the states are written next to)")
 if args.masks == "tinytune" and not args.state_in:
     p.error("--masks tinytune needs --state-in (a train_glue checkpoint.h5: its rng/seed and rng/offset)")
+if args.dropout >= 1:
+    p.error(f"--dropout must be < 1 (< 0: the model's config.json), got {args.dropout}")
 
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed if args.dropout_seed is None else args.dropout_seed)
@@ -137,8 +141,11 @@ train_enc, train_y = encode("train")
 dev_enc, dev_y = encode("dev")
 num_labels = 1 if labels is None else len(labels)
 # eager attention: its dropout is torch.nn.functional.dropout, which --masks tinytune replaces
-model = BertForSequenceClassification.from_pretrained(
-    args.model, num_labels=num_labels, **({"attn_implementation": "eager"} if args.masks == "tinytune" else {}))
+overrides = {"attn_implementation": "eager"} if args.masks == "tinytune" else {}
+if args.dropout >= 0:
+    overrides.update(hidden_dropout_prob=args.dropout, attention_probs_dropout_prob=args.dropout,
+                     classifier_dropout=args.dropout)
+model = BertForSequenceClassification.from_pretrained(args.model, num_labels=num_labels, **overrides)
 if args.peft == "lora":
     from peft import LoraConfig, TaskType, get_peft_model
     init = {"a": True, "b": False, "gaussian": "gaussian"}[args.lora_init]
@@ -315,7 +322,7 @@ trainable = sum(q.numel() for _, q in named)
 adapter = 0 if args.peft == "full" else sum(q.numel() for n, q in named if not is_head(n))
 best = max(evals, key=lambda e: e[MAIN])
 result = {"framework": f"torch {torch.__version__}", "task": args.task, "peft": args.peft,
-          "seed": args.seed, "steps": step, "evals": evals, "main_metric": MAIN,
+          "seed": args.seed, "dropout": args.dropout, "steps": step, "evals": evals, "main_metric": MAIN,
           "dev": {k: v for k, v in best.items() if k != "step"}, "trainable_parameters": trainable,
           "adapter_parameters": adapter,
           "train_seconds": round(seconds, 1), "examples_per_second": round(examples / seconds, 1),

@@ -28,6 +28,7 @@ expect "unknown lora init" 2 "--lora-init" -- --lora-init c "${common[@]}"
 expect "unknown target module" 1 "'querry' matches no Linear" -- --target-modules querry --max-steps 1 "${common[@]}" --output-dir "$tmp/r1"
 expect "rank above min(d_in, d_out)" 1 "rank 65" -- --lora-r 65 --max-steps 1 "${common[@]}" --output-dir "$tmp/r2"
 expect "negative head lr" 2 "--head-lr" -- --head-lr -1 "${common[@]}"
+expect "dropout of 1" 2 "--dropout: must be < 1" -- --dropout 1 "${common[@]}"
 expect "bf16 on the CPU" 2 "--bf16" -- --bf16 --device cpu "${common[@]}"
 # --device cuda: a clear error without a GPU; a run that says where it ran with one.
 out=$("$bin" --device cuda --max-steps 1 "${common[@]}" --output-dir "$tmp/cuda" 2>&1); rc=$?

@@ -30,6 +30,23 @@ TEST_CASE("bert: tiny HF BERT checkpoint matches HF outputs to 1e-5 relative") {
   CHECK(max_relative_error(logits, expected["logits"]) <= 1e-5);
 }
 
+TEST_CASE("bert: a dropout override of 0 turns off every dropout site; the config's 0.1 does not") {
+  auto expected = io::load_safetensors(std::string(TINYTUNE_FIXTURE_DIR) + "/tiny_bert_expected.safetensors");
+  nn::BertInputs in{expected["input_ids"], expected["token_type_ids"], expected["attention_mask"]};
+  NoGradGuard no_grad;
+  manual_seed(3);
+  auto with_config = nn::load_bert_for_classification(kTinyBert, 3);
+  auto without = nn::load_bert_for_classification(kTinyBert, 3, nullptr, /*dropout=*/0.0);
+  with_config->train();
+  without->train();
+  // The fixture's classifier is in the file, so both models hold the same weights; training mode
+  // with dropout 0 computes the eval-mode logits that HF gives.
+  CHECK(max_relative_error(without->forward(in), expected["logits"]) <= 1e-5);
+  CHECK(max_relative_error(with_config->forward(in), expected["logits"]) > 1e-3);
+  CHECK_THROWS_WITH_AS(nn::load_bert_for_classification(kTinyBert, 3, nullptr, 1.0),
+                       doctest::Contains("dropout must be < 1"), Error);
+}
+
 TEST_CASE("bert: parameter names and counts follow HF") {
   auto model = nn::load_bert_for_classification(kTinyBert, 3);
   auto params = model->state_dict();

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--eval-batch-size", c.eval_batch_size)->capture_default_str();
   app.add_option("--lr", c.lr, "0: the method's default (full 2e-5, lora/condlora 5e-4, c3a 1e-1, goft/qgoft 1e-2)")->capture_default_str();
   app.add_option("--head-lr", c.head_lr, "the classifier's lr; 0: the same as --lr")->capture_default_str();
+  app.add_option("--dropout", c.dropout, "the model's hidden, attention and classifier dropout; < 0: config.json's")->capture_default_str();
   app.add_option("--weight-decay", c.weight_decay)->capture_default_str();
   app.add_option("--warmup-ratio", c.warmup_ratio)->capture_default_str();
   app.add_option("--schedule", c.schedule, "linear or constant (after warmup)")->capture_default_str();
