@@ -5,7 +5,8 @@
 // (~25 MB a tensor) are past the caches, at BERT shapes: softmax over attention rows
 // [batch 32 × 12 heads × 128 queries, 128 keys], layer_norm over [16384 tokens, 384],
 // gelu over the FFN activations [4096, 1536], dropout over the attention probabilities (the
-// softmax's size; one Philox counter per two elements, then a product).
+// softmax's size; one Philox counter per two elements, then a product), and the bias
+// gradient: sum_to of [16384 tokens, 384] down to [384] (reads its input only).
 //
 // Two ways to call each: the kernel into a preallocated output (what the kernel costs), and
 // the public op (adds allocation of the output and the first-touch page faults of that fresh
@@ -20,6 +21,7 @@
 #include "core/ops.h"
 #include "core/ops/dropout/dropout_kernels.h"
 #include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "core/ops/reduce/reduce_kernels.h"
 #include "core/ops/softmax/softmax_kernels.h"
 #include "core/ops/unary/unary_kernels.h"
 
@@ -114,6 +116,20 @@ void BM_dropout_composite(benchmark::State& state) {
   set_traffic(state, 2 * x.numel() * 4);
 }
 
+// A Linear's bias gradient, as AddBackward takes it: sum_to over every dim but the last, now
+// summed in place (cpu::sum_columns) ...
+void BM_bias_grad_op(benchmark::State& state) {
+  Tensor g = random_f32({kTokens, kHidden});
+  for (auto _ : state) benchmark::DoNotOptimize(sum_to(g, {kHidden}));
+  set_traffic(state, g.numel() * 4);
+}
+// ... and as it was before: the summed dim moved last (a transposing copy), then row sums.
+void BM_bias_grad_transposed(benchmark::State& state) {
+  Tensor g = random_f32({kTokens, kHidden}), out = empty({kHidden});
+  for (auto _ : state) cpu::sum_rows(g.transpose(0, 1).contiguous(), out, kHidden, kTokens);
+  set_traffic(state, g.numel() * 4);
+}
+
 }  // namespace
 
 BENCHMARK(BM_copy_softmax_size)->UseRealTime();
@@ -127,4 +143,6 @@ BENCHMARK(BM_gelu_kernel)->UseRealTime();
 BENCHMARK(BM_gelu_op)->UseRealTime();
 BENCHMARK(BM_dropout_kernel)->UseRealTime();
 BENCHMARK(BM_dropout_composite)->UseRealTime();
+BENCHMARK(BM_bias_grad_op)->UseRealTime();
+BENCHMARK(BM_bias_grad_transposed)->UseRealTime();
 BENCHMARK_MAIN();

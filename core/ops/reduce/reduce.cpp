@@ -4,10 +4,11 @@
 //   mean:  y = Σ_dims x / count     dx = expand(g, x.shape) / count
 //   max:   y = max_dim x            dx = g at the first argmax along dim, 0 elsewhere
 // The kernels read x with the reduced dims moved last and made contiguous, so one kernel
-// serves any set of dims.
+// serves any set of dims; on the CPU, leading dims of a contiguous x are summed in place.
 #include "core/ops/reduce/reduce.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/autograd/node.h"
 #include "core/cuda/runtime.h"
@@ -66,18 +67,26 @@ Tensor reduce_sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdi
     if (!plan.reduced[d]) order.push_back(d);
   for (int64_t d = 0; d < x.dim(); ++d)
     if (plan.reduced[d]) order.push_back(d);
-  Tensor xc = x.detach().permute(order).contiguous();
   Tensor out = empty(plan.out_shape, x.dtype(), x.device());
   const int64_t rows = out.numel();
-  switch (x.device().type) {
-    case DeviceType::cpu: cpu::sum_rows(xc, out, rows, plan.count); break;
-    case DeviceType::cuda:
+  // Leading dims of a contiguous x (a bias gradient: [B, S, d] summed to [d]) are summed in
+  // place on the CPU: moving them last would be a transposing copy of the whole gradient.
+  const bool leading = x.dim() > 1 && plan.reduced.front() && !plan.reduced.back() &&
+                       std::is_sorted(plan.reduced.begin(), plan.reduced.end(), std::greater<>());
+  if (leading && x.device().type == DeviceType::cpu && x.is_contiguous()) {
+    cpu::sum_columns(x.detach(), out, plan.count, rows);
+  } else {
+    Tensor xc = x.detach().permute(order).contiguous();
+    switch (x.device().type) {
+      case DeviceType::cpu: cpu::sum_rows(xc, out, rows, plan.count); break;
+      case DeviceType::cuda:
 #ifdef TINYTUNE_WITH_CUDA
-      cuda::sum_rows(xc, out, rows, plan.count);
-      break;
+        cuda::sum_rows(xc, out, rows, plan.count);
+        break;
 #else
-      cuda::built_without_cuda(op);
+        cuda::built_without_cuda(op);
 #endif
+    }
   }
   const double scale = average ? 1.0 / static_cast<double>(plan.count) : 1.0;
   if (average) out = mul(out.detach(), scale);

@@ -1,5 +1,7 @@
 // CPU kernels of the reductions. Each output element is reduced by one thread in index order,
 // so results are the same whatever the thread count.
+#include <algorithm>
+
 #include "core/ops/iterate.h"
 #include "core/ops/reduce/reduce_kernels.h"
 
@@ -16,6 +18,28 @@ void sum_rows(const Tensor& x, const Tensor& out, int64_t rows, int64_t cols) {
       const T* row = px + r * cols;
       for (int64_t c = 0; c < cols; ++c) acc += static_cast<double>(row[c]);
       po[r] = static_cast<T>(acc);
+    }
+  });
+}
+
+void sum_columns(const Tensor& x, const Tensor& out, int64_t rows, int64_t cols) {
+  dispatch_floating(x.dtype(), "sum", [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    // A thread owns a strip of columns (its double accumulators stay in L1) and streams the
+    // rows through it in order.
+    constexpr int64_t kStrip = 256;
+    const int64_t strips = (cols + kStrip - 1) / kStrip;
+#pragma omp parallel for if (rows * cols >= kParallelGrain && strips > 1)
+    for (int64_t s = 0; s < strips; ++s) {
+      const int64_t c0 = s * kStrip, width = std::min(kStrip, cols - c0);
+      double acc[kStrip] = {};
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* row = px + r * cols + c0;
+        for (int64_t c = 0; c < width; ++c) acc[c] += static_cast<double>(row[c]);
+      }
+      for (int64_t c = 0; c < width; ++c) po[c0 + c] = static_cast<T>(acc[c]);
     }
   });
 }

@@ -7,6 +7,9 @@ namespace tt {
 namespace cpu {
 // out[r] = sum_c x[r, c] for x contiguous [rows, cols]; accumulation in double.
 void sum_rows(const Tensor& x, const Tensor& out, int64_t rows, int64_t cols);
+// out[c] = sum_r x[r, c] for x contiguous [rows, cols]: the same double sums, in the same order,
+// as sum_rows over x's transpose, without making that transposed copy.
+void sum_columns(const Tensor& x, const Tensor& out, int64_t rows, int64_t cols);
 // x contiguous, read as [outer, n, inner]; values/indices [outer, inner].
 void max_along(const Tensor& x, const Tensor& values, const Tensor& indices, int64_t outer,
                int64_t n, int64_t inner);
