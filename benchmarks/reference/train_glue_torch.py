@@ -74,6 +74,8 @@ p.add_argument("--order", default="torch", choices=["torch", "tinytune"],
 p.add_argument("--log-every", type=int, default=10, help="print the mean training loss (and gradient norm "
                "before clipping) of every N steps (0: never)")
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+               help="where the model trains (cuda: the first GPU; peak memory is then the GPU's)")
 p.add_argument("--lora-r", type=int, default=8)
 p.add_argument("--lora-alpha", type=float, default=16)
 p.add_argument("--lora-dropout", type=float, default=0.1)
@@ -101,6 +103,10 @@ if args.state_every and not args.state_out:
     p.error("--state-every needs --state-out (the path the states are written next to)")
 if args.masks == "tinytune" and not args.state_in:
     p.error("--masks tinytune needs --state-in (a train_glue checkpoint.h5: its rng/seed and rng/offset)")
+if args.device == "cuda" and (args.masks == "tinytune" or args.state_in or args.state_out):
+    p.error("--masks tinytune, --state-in and --state-out run on --device cpu only")
+if args.device == "cuda" and not torch.cuda.is_available():
+    sys.exit("train_glue_torch.py: --device cuda: PyTorch sees no CUDA device")
 if args.dropout >= 1:
     p.error(f"--dropout must be < 1 (< 0: the model's config.json), got {args.dropout}")
 
@@ -134,7 +140,7 @@ def batches(enc, y, order, size):
         batch = tokenizer.pad(feats, return_tensors="pt")
         batch["labels"] = torch.tensor([y[i] for i in idx],
                                        dtype=torch.float32 if labels is None else torch.long)
-        yield batch
+        yield batch.to(args.device)
 
 
 train_enc, train_y = encode("train")
@@ -163,6 +169,7 @@ elif args.peft == "c3a":
     model = get_peft_model(model, C3AConfig(
         task_type=TaskType.SEQ_CLS, block_size=args.c3a_block_size,
         init_weights=args.c3a_init, target_modules=args.target_modules.split(",")))
+model.to(args.device)
 lr = args.lr or {"full": 2e-5, "lora": 5e-4, "c3a": 1e-1}[args.peft]
 head_lr = args.head_lr or lr
 named = [(n, q) for n, q in model.named_parameters() if q.requires_grad]
@@ -207,6 +214,12 @@ def evaluate():
 
 
 MAIN = "main"
+
+
+def peak_memory_mib():  # the process's peak RSS on the CPU; the allocator's peak on a GPU
+    if args.device == "cuda":
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # tinytune's names for the trainable tensors, in train_glue's moment order: AdamW's groups are
@@ -313,6 +326,8 @@ while step < end:
     epoch += 1
     if not args.eval_every and (not evals or evals[-1]["step"] != step):
         evals.append({"step": step, **evaluate()})
+if args.device == "cuda":
+    torch.cuda.synchronize()
 seconds = time.perf_counter() - start
 if args.state_out:
     write_state(args.state_out, step)
@@ -326,8 +341,7 @@ result = {"framework": f"torch {torch.__version__}", "task": args.task, "peft": 
           "dev": {k: v for k, v in best.items() if k != "step"}, "trainable_parameters": trainable,
           "adapter_parameters": adapter,
           "train_seconds": round(seconds, 1), "examples_per_second": round(examples / seconds, 1),
-          "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-          "threads": args.threads}
+          "peak_memory_mib": round(peak_memory_mib(), 1), "device": args.device, "threads": args.threads}
 print(json.dumps(result))
 if args.output:
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
