@@ -18,10 +18,13 @@
 # lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5);
 # give such a variant a --tag, which names its runs <method>+<tag> (e.g. --tag nodropout -- --dropout 0
 # --lora-dropout 0 writes runs/table/<side>/<task>/lora-a+nodropout/).
+# --jobs N runs N runs at a time (default 1), each with --threads threads: a machine with many
+# cores or a GPU that one small run leaves mostly idle (e.g. --jobs 8 --threads 2 on 16 cores).
+# With more than one job, a failed run does not stop the others; the script exits 1 at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/glue/run_state.sh
-side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2 tag= device=cpu
+side=tinytune tasks=rte,mrpc,stsb,cola,sst2 methods=full,lora-a seeds=1,2,3 threads=2 tag='' device=cpu jobs=1
 python=${PYTHON:-/work/venv/bin/python}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,12 +35,14 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
     --device) device="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "run_table.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 case "$side" in tinytune|torch) ;; *) echo "run_table.sh: --side must be tinytune or torch, got '$side'" >&2; exit 2 ;; esac
 case "$device" in cpu|cuda) ;; *) echo "run_table.sh: --device must be cpu or cuda, got '$device'" >&2; exit 2 ;; esac
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "run_table.sh: --jobs must be a positive integer, got '$jobs'" >&2; exit 2; }
 root=runs/table
 [ "$device" = cuda ] && root=runs/table-cuda
 recipe=(--batch-size 32 --max-seq-length 128 --epochs 3 --warmup-ratio 0.06 --weight-decay 0
@@ -51,24 +56,50 @@ method_flags() {  # the flags of a table method name
     *) echo "run_table.sh: unknown method '$1'" >&2; exit 2 ;;
   esac
 }
+# run_one TASK METHOD SEED [extra flags...]: one run, skipped when finished, resumed when stopped.
+run_one() {
+  local task=$1 method=$2 seed=$3
+  shift 3
+  local out="$root/$side/$task/$method${tag:++$tag}/seed$seed"
+  run_finished "$out" && return 0
+  mkdir -p "$out"
+  local resume
+  # shellcheck disable=SC2207  # two words or none
+  resume=($(resume_flags "$out"))
+  echo "== $side $task $method${tag:++$tag} seed $seed${resume:+ (resumed)}"
+  local rc=0
+  # shellcheck disable=SC2046
+  if [ "$side" = tinytune ]; then
+    "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
+      --device "$device" --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1 || rc=$?
+  else
+    "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
+      --seed "$seed" --device "$device" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1 || rc=$?
+  fi
+  echo "$side $task $method${tag:++$tag} seed $seed: $(tail -1 "$out/log.txt")"
+  [ "$rc" -eq 0 ] || echo "$side $task $method${tag:++$tag} seed $seed: FAILED with exit code $rc (log: $out/log.txt)" >&2
+  return "$rc"
+}
+failed=0 running=0
 for task in ${tasks//,/ }; do
   for method in ${methods//,/ }; do
+    method_flags "$method" > /dev/null  # an unknown method stops the script before any run
     for seed in ${seeds//,/ }; do
-      out="$root/$side/$task/$method${tag:++$tag}/seed$seed"
-      run_finished "$out" && continue
-      mkdir -p "$out"
-      # shellcheck disable=SC2207  # two words or none
-      resume=($(resume_flags "$out"))
-      echo "== $side $task $method${tag:++$tag} seed $seed${resume:+ (resumed)}"
-      # shellcheck disable=SC2046
-      if [ "$side" = tinytune ]; then
-        "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
-          --device "$device" --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1
-      else
-        "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
-          --seed "$seed" --device "$device" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1
+      if [ "$jobs" -eq 1 ]; then
+        run_one "$task" "$method" "$seed" "$@"
+        continue
       fi
-      tail -1 "$out/log.txt"
+      if [ "$running" -ge "$jobs" ]; then
+        wait -n || failed=1
+        running=$((running - 1))
+      fi
+      run_one "$task" "$method" "$seed" "$@" &
+      running=$((running + 1))
     done
   done
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"
