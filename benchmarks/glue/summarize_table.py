@@ -1,10 +1,12 @@
 """Summarises runs/table/ (benchmarks/glue/run_table.sh) as a Markdown table: per task and
 method, the dev main metric (GLUE's task score, ×100) as mean ± sample std over seeds, with the
 seeds, trainable parameters, examples/s and peak memory, for each side; then, where both sides
-have runs, tinytune's mean minus PyTorch's. Unfinished runs (stopped by a signal, or without a
-dev evaluation) are left out.
+have runs, tinytune's mean minus PyTorch's with its standard error (sqrt(s1²/n1 + s2²/n2): a
+difference smaller than about two of these is within what the seeds alone would give).
+Unfinished runs (stopped by a signal, or without a dev evaluation) are left out; --seeds keeps
+only the listed seeds (e.g. the table's 1,2,3 where more were run).
 
-    python3 benchmarks/glue/summarize_table.py [runs/table]
+    python3 benchmarks/glue/summarize_table.py [runs/table] [--seeds 1,2,3]
 """
 import argparse
 import json
@@ -13,7 +15,10 @@ import statistics
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("root", nargs="?", default="runs/table")
-root = parser.parse_args().root
+parser.add_argument("--seeds", default="", help="comma-separated seeds to keep (default: all)")
+args = parser.parse_args()
+root = args.root
+keep = set(args.seeds.split(",")) if args.seeds else None
 
 
 def finished(result):
@@ -27,6 +32,8 @@ for side in sorted(os.listdir(root)) if os.path.isdir(root) else []:
             runs = {}
             for seed_dir in sorted(os.listdir(os.path.join(root, side, task, method))):
                 path = os.path.join(root, side, task, method, seed_dir, "results.json")
+                if keep is not None and seed_dir.removeprefix("seed") not in keep:
+                    continue
                 if os.path.exists(path):
                     with open(path) as f:
                         result = json.load(f)
@@ -59,11 +66,14 @@ for (task, method, side), runs in sorted(rows.items()):
 pairs = [(t, m) for (t, m, s) in sorted(rows) if s == "tinytune" and (t, m, "torch") in rows]
 if pairs:
     print()
-    print("| task | method | tinytune − PyTorch (points) | ex/s ratio tinytune / PyTorch |")
-    print("|---|---|---:|---:|")
+    print("| task | method | tinytune − PyTorch (points) | its standard error | ex/s ratio tinytune / PyTorch |")
+    print("|---|---|---:|---:|---:|")
     for task, method in pairs:
         ours, theirs = rows[(task, method, "tinytune")], rows[(task, method, "torch")]
-        diff = statistics.mean(scores(ours)) - statistics.mean(scores(theirs))
+        a, b = scores(ours), scores(theirs)
+        diff = statistics.mean(a) - statistics.mean(b)
+        se = ((statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
+              if len(a) > 1 and len(b) > 1 else None)
         ratio = (statistics.mean(r["examples_per_second"] for r in ours.values())
                  / statistics.mean(r["examples_per_second"] for r in theirs.values()))
-        print(f"| {task} | {method} | {diff:+.2f} | {ratio:.2f} |")
+        print(f"| {task} | {method} | {diff:+.2f} | {f'{se:.2f}' if se is not None else '–'} | {ratio:.2f} |")
