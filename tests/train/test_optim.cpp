@@ -1,6 +1,9 @@
 // AdamW, the linear warmup/decay schedule and global-norm clipping against PyTorch: 20 steps
 // replayed from tests/fixtures/optim_reference.safetensors (tests/reference/make_optim.py).
+#include <cmath>
+
 #include "core/io/safetensors.h"
+#include "core/random.h"
 #include "tests/test_util.h"
 #include "train/adamw.h"
 #include "train/clip_grad.h"
@@ -54,6 +57,36 @@ TEST_CASE("optim: clipping leaves small gradients alone and scales large ones to
   CHECK(train::clip_grad_norm({a}, 1.0) == doctest::Approx(5.0));
   CHECK(a.grad().get(0) == doctest::Approx(0.6).epsilon(1e-6));
   CHECK(a.grad().get(1) == doctest::Approx(0.8).epsilon(1e-6));
+}
+
+// The norm is a fixed-order double sum (every run and every resume clips alike): each tensor's
+// sum in element order, those sums in parameter order. Fails if a sum is split into lanes or
+// kept in float, or if the order changes.
+TEST_CASE("optim: clipping's norm is the element-order double sum, bit for bit, and its scaling too") {
+  Generator gen(7);
+  std::vector<Tensor> params;
+  std::vector<Tensor> grads;
+  for (int64_t n : {1000003, 4097, 1}) {
+    params.push_back(zeros({n}).set_requires_grad(true));
+    grads.push_back(uniform({n}, -1.0, 1.0, DType::f32, gen));
+    params.back().impl().grad = grads.back().clone().impl_ptr();
+  }
+  double sum_sq = 0.0;
+  for (const Tensor& g : grads) {
+    double tensor_sum = 0.0;
+    for (const float x : g.to_vector<float>()) tensor_sum += static_cast<double>(x) * x;
+    sum_sq += tensor_sum;
+  }
+  const double norm = train::clip_grad_norm(params, 1.0);
+  CHECK(norm == std::sqrt(sum_sq));
+  const double coef = 1.0 / (std::sqrt(sum_sq) + 1e-6);
+  for (size_t t = 0; t < grads.size(); ++t) {
+    const std::vector<float> before = grads[t].to_vector<float>(),
+                             after = params[t].grad().to_vector<float>();
+    int64_t differ = 0;
+    for (size_t i = 0; i < before.size(); ++i) differ += after[i] != static_cast<float>(before[i] * coef);
+    CHECK(differ == 0);
+  }
 }
 
 TEST_CASE("optim: decay groups exclude biases and LayerNorm weights, and frozen parameters") {
