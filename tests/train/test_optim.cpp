@@ -84,7 +84,8 @@ TEST_CASE("optim: clipping's norm is the element-order double sum, bit for bit, 
     const std::vector<float> before = grads[t].to_vector<float>(),
                              after = params[t].grad().to_vector<float>();
     int64_t differ = 0;
-    for (size_t i = 0; i < before.size(); ++i) differ += after[i] != static_cast<float>(before[i] * coef);
+    for (size_t i = 0; i < before.size(); ++i)
+      differ += after[i] != static_cast<float>(before[i] * coef);
     CHECK(differ == 0);
   }
 }
