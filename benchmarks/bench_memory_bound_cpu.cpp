@@ -137,34 +137,35 @@ void BM_bias_grad_transposed(benchmark::State& state) {
 // matrices (1.7% of its 22.7M parameters left out), with gradients above max_norm, so that both
 // passes run. The gradients are refilled outside the timing (clipping scales them in place).
 // Traffic: read once for the norm, then read and written by the scaling.
-std::vector<Tensor> minilm_weight_shapes() {
+std::vector<Shape> minilm_weight_shapes() {
   std::vector<Shape> shapes = {{30522, 384}};
   for (int layer = 0; layer < 6; ++layer)
     for (Shape s : {Shape{384, 384}, Shape{384, 384}, Shape{384, 384}, Shape{384, 384},
                     Shape{1536, 384}, Shape{384, 1536}})
       shapes.push_back(s);
-  std::vector<Tensor> params;
-  for (const Shape& s : shapes) params.push_back(random_f32(s).set_requires_grad(true));
-  return params;
+  return shapes;
 }
-int64_t total_numel(const std::vector<Tensor>& ts) {
+int64_t minilm_weight_numel() {
   int64_t n = 0;
-  for (const Tensor& t : ts) n += t.numel();
+  for (const Shape& s : minilm_weight_shapes()) n += shape_numel(s);
   return n;
 }
 template <typename Clip>
 void clip(benchmark::State& state, Clip clip_fn) {
-  std::vector<Tensor> params = minilm_weight_shapes(), grads;
-  for (const Tensor& p : params) grads.push_back(random_f32(p.shape()));
+  std::vector<Tensor> params, grads;
+  for (const Shape& s : minilm_weight_shapes()) {
+    params.push_back(random_f32(s).set_requires_grad(true));
+    grads.push_back(random_f32(s));
+  }
   for (auto _ : state) {
     state.PauseTiming();
     for (size_t i = 0; i < params.size(); ++i) params[i].impl().grad = grads[i].clone().impl_ptr();
     state.ResumeTiming();
     benchmark::DoNotOptimize(clip_fn(params));
   }
-  set_traffic(state, 3 * total_numel(params) * 4);
+  set_traffic(state, 3 * minilm_weight_numel() * 4);
 }
-void BM_copy_clip_size(benchmark::State& s) { copy(s, total_numel(minilm_weight_shapes())); }
+void BM_copy_clip_size(benchmark::State& s) { copy(s, minilm_weight_numel()); }
 void BM_clip_grad_norm(benchmark::State& state) {
   clip(state, [](const std::vector<Tensor>& ps) { return train::clip_grad_norm(ps, 1.0); });
 }
