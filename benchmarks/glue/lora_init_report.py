@@ -14,6 +14,8 @@ import sys
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/lora_init"
 data = {}  # task -> init -> lr -> [scores]
 for task in sorted(os.listdir(root)):
+    if not os.path.isdir(os.path.join(root, task)):  # the plot this script wrote last time
+        continue
     for init in sorted(os.listdir(os.path.join(root, task))):
         for lr_dir in os.listdir(os.path.join(root, task, init)):
             lr = float(lr_dir[2:])
