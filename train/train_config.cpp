@@ -56,7 +56,7 @@ std::string TrainConfig::to_json() const {
       {"peft", peft}, {"epochs", epochs}, {"max_steps", max_steps}, {"batch_size", batch_size},
       {"eval_batch_size", eval_batch_size}, {"lr", effective_lr()}, {"weight_decay", weight_decay},
       {"warmup_ratio", warmup_ratio}, {"schedule", schedule}, {"max_seq_length", max_seq_length},
-      {"seed", seed}, {"device", device}, {"bf16", bf16}, {"eval_every", eval_every},
+      {"seed", seed}, {"device", device}, {"bf16", bf16}, {"eval_every", eval_every}, {"epoch_eval", epoch_eval},
       {"grad_accum", grad_accum}, {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},
       {"early_stopping", early_stopping}, {"head_lr", effective_head_lr()},
       {"dropout", dropout},

@@ -30,6 +30,8 @@ struct TrainConfig {
   std::string device = "auto";  // auto: the first CUDA device when there is one, else the CPU
   bool bf16 = false;            // bf16 autocast of the matmuls (core/autocast.h); CUDA only
   int64_t eval_every = 0;  // optimizer steps; 0: at the end of each epoch only
+  bool epoch_eval = true;  // also evaluate at each epoch's end; false (with eval_every 0): only
+                           // once, after the last step (few-shot runs of many tiny epochs)
   int64_t grad_accum = 1;
   double max_grad_norm = 1.0;  // 0 disables clipping
   int threads = 0;             // 0: OpenMP's default

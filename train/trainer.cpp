@@ -87,6 +87,7 @@ struct Run {
   int64_t step = 0, epoch = 0, next_batch = 0;
   double best_metric = -INFINITY;
   int64_t evals_without_improvement = 0;
+  int64_t last_eval_step = -1;  // the step of this process's latest evaluation
   std::ofstream metrics;
   Series loss_series, metric_series;
 };
@@ -184,6 +185,7 @@ void record_eval(Run& run, const std::map<std::string, double>& metrics, TrainRe
   const double main = metrics.at("main");
   run.metric_series.emplace_back(static_cast<double>(run.step), main);
   result.final_metrics = metrics;
+  run.last_eval_step = run.step;
   std::cerr << "\n[eval] step " << run.step << ": " << eval.dump() << std::endl;
   if (main > run.best_metric) {
     run.best_metric = main;
@@ -379,7 +381,7 @@ TrainResult train_glue(TrainConfig config) {
       }
     }
     if (run.next_batch >= usable) {  // the epoch is complete
-      if (config.eval_every == 0 || run.step % config.eval_every != 0) {
+      if (config.epoch_eval && run.last_eval_step != run.step) {
         record_eval(run, evaluate(run), result);
         if (config.early_stopping > 0 && run.evals_without_improvement >= config.early_stopping) stop = true;
       }
@@ -389,7 +391,9 @@ TrainResult train_glue(TrainConfig config) {
   }
   const double train_seconds = seconds_since(start);
   save_state();
-  if (result.final_metrics.empty() && !result.stopped_by_signal && !result.stopped_early)
+  // The run ends with an evaluation of its last step (dev_last), unless a signal or --stop-after
+  // cut it short.
+  if (run.last_eval_step != run.step && !result.stopped_by_signal && !result.stopped_early)
     record_eval(run, evaluate(run), result);
   result.steps = run.step;
   result.epochs = run.epoch + static_cast<double>(run.next_batch) / std::max<int64_t>(1, run.batches_per_epoch);

@@ -4,10 +4,11 @@
 # compare with
 #   base       the base model with the same closed-form ridge head (lorahub --baseline base)
 #   lora-k     LoRA trained with gradients on the same k examples (train_glue --train-limit k:
-#              the same seeded draw as lorahub --shots k); its LAST evaluation is reported
+#              the same seeded draw as lorahub --shots k), evaluated once, after its last step
 #              (choosing the best dev evaluation would select on the test data)
-#   lora-full  LoRA on the whole training set (train_glue's default recipe, best evaluation,
-#              as benchmarks/glue/run_table.sh)
+#   lora-full  LoRA on the whole training set: the recipe and seeds of the GLUE table's lora-a
+#              (benchmarks/glue/run_table.sh: warmup 6%, best per-epoch evaluation), so its runs
+#              are the same runs as that table's
 # over targets × k × seeds. Each run writes <out>/<target>/k<k>/<method>/seed<S>/results.json
 # (lora-full: <out>/<target>/full/lora-full/seed<S>/); finished runs are skipped, so the script
 # can be stopped and started again. Summarise with benchmarks/glue/lorahub_summary.py.
@@ -22,8 +23,9 @@
 # lorahub: COBYLA, budget 40, alpha 0.05, mode lorahub (peft/lorahub.h); --lorahub-flags are
 # added (e.g. "--mode linear --optimizer esch"). lora-k: --lora-k-recipe, default "--epochs 20
 # --lr 1e-3 --warmup-ratio 0.1" (few-shot fine-tuning needs more passes and a larger step than
-# the full-data recipe), plus --batch-size min(8, k) unless the recipe sets one. lora-full:
-# train_glue's defaults plus --lora-full-flags. (A flag repeated in these strings takes its last
+# the full-data recipe), plus --batch-size min(8, k) unless the recipe sets one, and
+# --no-epoch-eval (20 dev evaluations would cost 20 times the training). lora-full:
+# train_glue's defaults plus --warmup-ratio 0.06 plus --lora-full-flags. (A flag repeated in these strings takes its last
 # value in both programs.) LORAHUB=path and TRAIN_GLUE=path pick the binaries (default build/bin/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -108,12 +110,13 @@ for target in ${targets//,/ }; do
         batch=(--batch-size $((k < 8 ? k : 8)))
         [[ " $lora_k_recipe " == *" --batch-size "* ]] && batch=()
         run "$base_dir/lora-k/seed$seed" "$train_glue" --task "$target" --peft lora --train-limit "$k" \
-          --seed "$seed" "${batch[@]}" --output-dir "$base_dir/lora-k/seed$seed" "${common[@]}" $lora_k_recipe
+          --seed "$seed" "${batch[@]}" --no-epoch-eval --output-dir "$base_dir/lora-k/seed$seed" "${common[@]}" \
+          $lora_k_recipe
       fi
     done
     if has lora-full; then
       run "$out/$target/full/lora-full/seed$seed" "$train_glue" --task "$target" --peft lora \
-        --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" "${common[@]}" $lora_full_flags
+        --warmup-ratio 0.06 --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" "${common[@]}" $lora_full_flags
     fi
   done
 done

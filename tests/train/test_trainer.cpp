@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "core/cuda/runtime.h"
@@ -47,6 +48,44 @@ TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every outpu
     ++with_norm;
   }
   CHECK(with_norm == 48);
+}
+
+// Evaluation lines of metrics.jsonl, as their steps.
+static std::vector<int64_t> eval_steps(const fs::path& metrics_file) {
+  std::vector<int64_t> steps;
+  std::ifstream metrics(metrics_file);
+  for (std::string line; std::getline(metrics, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("eval")) steps.push_back(j["step"].get<int64_t>());
+  }
+  return steps;
+}
+
+TEST_CASE("trainer: evaluation at each epoch's end, every N steps, or once after the last step") {
+  TinySetup setup;
+  train::TrainConfig c = setup.config("epoch_eval");
+  c.epochs = 3;  // 12 batches an epoch
+  c.lr = 1e-3;
+  train::train_glue(c);
+  CHECK(eval_steps(fs::path(c.output_dir) / "metrics.jsonl") == std::vector<int64_t>{12, 24, 36});
+
+  c = setup.config("eval_every");
+  c.epochs = 2;
+  c.eval_every = 5;  // steps 5, 10, 15, 20 and the epoch ends 12 and 24 (20 is not evaluated twice)
+  train::train_glue(c);
+  CHECK(eval_steps(fs::path(c.output_dir) / "metrics.jsonl") == std::vector<int64_t>{5, 10, 12, 15, 20, 24});
+
+  c = setup.config("no_epoch_eval");
+  c.epochs = 3;
+  c.epoch_eval = false;
+  train::TrainResult r = train::train_glue(c);
+  CHECK(eval_steps(fs::path(c.output_dir) / "metrics.jsonl") == std::vector<int64_t>{36});
+  CHECK(r.final_metrics.count("accuracy") == 1);
+
+  c = setup.config("max_steps_mid_epoch");
+  c.max_steps = 18;  // the run ends mid-epoch: its last step is evaluated too
+  train::train_glue(c);
+  CHECK(eval_steps(fs::path(c.output_dir) / "metrics.jsonl") == std::vector<int64_t>{12, 18});
 }
 
 TEST_CASE("trainer: N steps, save, resume, N steps == 2N straight steps, bit for bit") {

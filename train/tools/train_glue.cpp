@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", c.device, "auto (CUDA when there is a device), cpu or cuda")->capture_default_str();
   app.add_flag("--bf16", c.bf16, "bf16 autocast of the matmuls, f32 master weights (CUDA only)");
   app.add_option("--eval-every", c.eval_every, "optimizer steps; 0: each epoch's end")->capture_default_str();
+  app.add_flag("!--no-epoch-eval", c.epoch_eval, "no evaluation at each epoch's end (with --eval-every 0: "
+               "one, after the last step)");
   app.add_option("--grad-accum", c.grad_accum)->capture_default_str();
   app.add_option("--max-grad-norm", c.max_grad_norm, "0 disables clipping")->capture_default_str();
   app.add_option("--threads", c.threads, "0: OpenMP's default")->capture_default_str();
