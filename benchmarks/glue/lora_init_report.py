@@ -12,6 +12,8 @@ import statistics
 import sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else "runs/lora_init"
+if not os.path.isdir(root):
+    sys.exit(f"lora_init_report.py: {root} not found (run benchmarks/glue/lora_init_sweep.sh first)")
 data = {}  # task -> init -> lr -> [scores]
 for task in sorted(os.listdir(root)):
     if not os.path.isdir(os.path.join(root, task)):  # the plot this script wrote last time
