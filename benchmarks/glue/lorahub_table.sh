@@ -25,12 +25,13 @@
 # --lr 1e-3 --warmup-ratio 0.1" (few-shot fine-tuning needs more passes and a larger step than
 # the full-data recipe), plus --batch-size min(8, k) unless the recipe sets one, and
 # --no-epoch-eval (20 dev evaluations would cost 20 times the training). lora-full:
-# train_glue's defaults plus --warmup-ratio 0.06 plus --lora-full-flags. (A flag repeated in
+# table_recipe.sh's recipe plus --lora-full-flags. (A flag repeated in
 # these strings takes its last value in both programs.) LORAHUB=path and TRAIN_GLUE=path pick
 # the binaries (default build/bin/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/glue/run_state.sh
+source benchmarks/glue/table_recipe.sh
 targets=rte,mrpc,cola,stsb shots=8,16,32 seeds=1,2,3,4,5 methods=lorahub,base,lora-k,lora-full
 budget=40 modules_dir=runs/lorahub/modules out=runs/lorahub/table model=models/all-MiniLM-L6-v2
 data_dir=data/glue threads=0 lorahub_flags="" lora_full_flags=""
@@ -117,7 +118,7 @@ for target in ${targets//,/ }; do
     done
     if has lora-full; then
       run "$out/$target/full/lora-full/seed$seed" "$train_glue" --task "$target" --peft lora \
-        --warmup-ratio 0.06 --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" \
+        "${glue_table_recipe[@]}" --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" \
         "${common[@]}" $lora_full_flags
     fi
   done

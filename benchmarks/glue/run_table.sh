@@ -45,8 +45,8 @@ case "$device" in cpu|cuda) ;; *) echo "run_table.sh: --device must be cpu or cu
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "run_table.sh: --jobs must be a positive integer, got '$jobs'" >&2; exit 2; }
 root=runs/table
 [ "$device" = cuda ] && root=runs/table-cuda
-recipe=(--batch-size 32 --max-seq-length 128 --epochs 3 --warmup-ratio 0.06 --weight-decay 0
-        --max-grad-norm 1.0 --threads "$threads")
+source benchmarks/glue/table_recipe.sh
+recipe=("${glue_table_recipe[@]}" --threads "$threads")
 method_flags() {  # the flags of a table method name
   case "$1" in
     full) echo "--peft full" ;;
