@@ -13,6 +13,7 @@
 #include "train/trainer.h"
 
 using namespace tt;
+using tt::test::eval_steps;
 using tt::test::logged_losses;
 using tt::test::TinySetup;
 namespace fs = std::filesystem;
@@ -48,17 +49,6 @@ TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every outpu
     ++with_norm;
   }
   CHECK(with_norm == 48);
-}
-
-// Evaluation lines of metrics.jsonl, as their steps.
-static std::vector<int64_t> eval_steps(const fs::path& metrics_file) {
-  std::vector<int64_t> steps;
-  std::ifstream metrics(metrics_file);
-  for (std::string line; std::getline(metrics, line);) {
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("eval")) steps.push_back(j["step"].get<int64_t>());
-  }
-  return steps;
 }
 
 TEST_CASE("trainer: evaluation at each epoch's end, every N steps, or once after the last step") {

@@ -3,6 +3,7 @@
 #pragma once
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -66,16 +67,26 @@ struct TinySetup {
   }
 };
 
-// The "loss" of every logged step in a metrics.jsonl, in order.
-inline std::vector<double> logged_losses(const fs::path& metrics) {
-  std::vector<double> losses;
+// `field` of every metrics.jsonl line that has `key`, in order.
+template <class T>
+std::vector<T> logged_values(const fs::path& metrics, const char* key, const char* field) {
+  std::vector<T> values;
   std::ifstream in(metrics);
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
-    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+    if (j.contains(key)) values.push_back(j[field].get<T>());
   }
-  return losses;
+  return values;
+}
+
+// The "loss" of every logged step, in order.
+inline std::vector<double> logged_losses(const fs::path& metrics) {
+  return logged_values<double>(metrics, "loss", "loss");
+}
+
+// The step of every evaluation line, in order.
+inline std::vector<int64_t> eval_steps(const fs::path& metrics) {
+  return logged_values<int64_t>(metrics, "eval", "step");
 }
 
 }  // namespace tt::test
