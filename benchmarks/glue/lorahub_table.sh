@@ -25,9 +25,9 @@
 # --lr 1e-3 --warmup-ratio 0.1" (few-shot fine-tuning needs more passes and a larger step than
 # the full-data recipe), plus --batch-size min(8, k) unless the recipe sets one, and
 # --no-epoch-eval (20 dev evaluations would cost 20 times the training). lora-full:
-# table_recipe.sh's recipe plus --lora-full-flags. (A flag repeated in
-# these strings takes its last value in both programs.) LORAHUB=path and TRAIN_GLUE=path pick
-# the binaries (default build/bin/).
+# table_recipe.sh's recipe plus --lora-full-flags. (A flag repeated in these strings takes its
+# last value in both programs.) LORAHUB=path and TRAIN_GLUE=path pick the binaries (default
+# build/bin/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/glue/run_state.sh

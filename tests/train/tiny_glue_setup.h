@@ -67,14 +67,14 @@ struct TinySetup {
   }
 };
 
-// `field` of every metrics.jsonl line that has `key`, in order.
+// `field` of every metrics.jsonl line that has `key`, in order (a line without `field` throws).
 template <class T>
 std::vector<T> logged_values(const fs::path& metrics, const char* key, const char* field) {
   std::vector<T> values;
   std::ifstream in(metrics);
   for (std::string line; std::getline(in, line);) {
     auto j = nlohmann::json::parse(line);
-    if (j.contains(key)) values.push_back(j[field].get<T>());
+    if (j.contains(key)) values.push_back(j.at(field).get<T>());
   }
   return values;
 }
