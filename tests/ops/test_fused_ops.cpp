@@ -167,6 +167,32 @@ TEST_CASE("attention: a fully padded sequence attends uniformly, as the composit
   CHECK(max_relative_error(out, mean_v) <= 1e-6);
 }
 
+TEST_CASE("attention: padded keys get exactly 0 probability in float32, and their k, v gradients 0") {
+  // The mask's lowest score must give exp = 0, not a clamped 1e-38: that made every padded
+  // key's probability, and much of the backward pass, subnormal (slow on x86).
+  Generator gen(9);
+  auto input = [&gen](const Shape& shape) {
+    return normal(shape, 0.0, 1.0, DType::f32, gen).set_requires_grad(true);
+  };
+  Tensor q = input({2, 2, 6, 16}), k = input({2, 2, 6, 16}), v = input({2, 2, 6, 16});
+  Tensor out = scaled_dot_product_attention(q, k, v, padded_mask({6, 3}, 6, DType::f32), 0.25);
+  sum(mul(out, normal(out.shape(), 0.0, 1.0, DType::f32, gen))).backward();
+  int64_t padded_nonzero = 0, kept_zero = 0;
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t j = 0; j < 6; ++j)
+      for (int64_t d = 0; d < 16; ++d) {
+        const int64_t i = ((1 * 2 + h) * 6 + j) * 16 + d;  // batch 1 keeps keys 0..2
+        const bool padded = j >= 3;
+        for (const Tensor* t : {&k, &v}) {
+          const double grad = t->grad().get(i);
+          padded_nonzero += padded && grad != 0.0;
+          kept_zero += !padded && grad == 0.0;
+        }
+      }
+  CHECK(padded_nonzero == 0);
+  CHECK(kept_zero == 0);
+}
+
 TEST_CASE("dropout: the one-pass kernel equals bernoulli * (1 / (1 - p)) * x bit for bit, gradients too") {
   // Sizes: a partial last block of 32 elements, and one past the parallel threshold.
   for (int64_t n : {int64_t{1}, int64_t{45}, int64_t{70001}}) {
