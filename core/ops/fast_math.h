@@ -3,11 +3,12 @@
 // float64 keeps libm: it is the gradient-check precision and needs full accuracy.
 //
 //   fast_exp<float>: Cephes expf (range reduction by ln 2 in two parts, degree-6 polynomial),
-//                    about 2 ulp; inputs clamped to [-87.3, 88.4], and 0 below -87.3, so a
-//                    result is never subnormal (subnormal floats cost ~100 cycles an operation
-//                    on many x86 CPUs) and a masked score (the float's lowest) gives exactly 0,
-//                    as libm does. A clamped 1e-38 there made every padded key's softmax
-//                    probability subnormal, and 25% of the backward pass's values with it.
+//                    about 2 ulp; inputs clamped to [-87.3, 88.4], and 0 below -87.3 (where
+//                    libm's expf gives subnormals down to -103.9), so a result is never
+//                    subnormal (subnormal floats cost ~100 cycles an operation on many x86
+//                    CPUs) and a masked score (the float's lowest) gives exactly 0, as in libm.
+//                    A clamped 1e-38 there made every padded key's softmax probability
+//                    subnormal, and 25% of the backward pass's values with it.
 //   fast_erf<float>: Abramowitz & Stegun 7.1.26, |error| < 1.5e-7 — the formula of PyTorch's
 //                    own vectorised CPU erf (ATen Vectorized<float>::erf).
 #pragma once
