@@ -3,7 +3,7 @@
 // float64 keeps libm: it is the gradient-check precision and needs full accuracy.
 //
 //   fast_exp<float>: Cephes expf (range reduction by ln 2 in two parts, degree-6 polynomial),
-//                    about 2 ulp; inputs clamped to [-87.3, 88.4], and 0 below -87.3 (where
+//                    about 2 ulp; inputs clamped to [-87.3, 88.37], and 0 below -87.3 (where
 //                    libm's expf gives subnormals down to -103.9), so a result is never
 //                    subnormal (subnormal floats cost ~100 cycles an operation on many x86
 //                    CPUs) and a masked score (the float's lowest) gives exactly 0, as in libm.
@@ -21,8 +21,9 @@ namespace tt {
 template <typename T> inline T fast_exp(T x) { return std::exp(x); }
 
 template <> inline float fast_exp<float>(float input) {
+  constexpr float kLowestInput = -87.3f;  // exp(-87.3) = 1.2e-38, just above FLT_MIN
   // Ternaries, not fmin/fmax/floor: GCC vectorises these without -ffast-math.
-  float x = input < -87.3f ? -87.3f : input;
+  float x = input < kLowestInput ? kLowestInput : input;
   x = x > 88.37f ? 88.37f : x;
   // Round to nearest by adding and removing 1.5·2^23 (the float's integer-precision limit).
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -36,7 +37,7 @@ template <> inline float fast_exp<float>(float input) {
   p = p * r + 5.0000001201e-1f;
   const float e = p * r2 + r + 1.0f;
   const float two_n = std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
-  return input < -87.3f ? 0.0f : e * two_n;  // NaN fails the test and stays NaN
+  return input < kLowestInput ? 0.0f : e * two_n;  // NaN fails the test and stays NaN
 }
 
 template <typename T> inline T fast_erf(T x) { return std::erf(x); }
