@@ -5,7 +5,8 @@
 # benchmarks/glue/lora_init_report.py turns them into a table and an SVG plot.
 #
 #   benchmarks/glue/lora_init_sweep.sh --tasks rte,mrpc --seeds 1,2 --lrs 1e-4,3e-4,1e-3,3e-3
-# Extra arguments after -- go to train_glue (e.g. -- --epochs 2).
+# Extra arguments after -- go to train_glue (e.g. -- --epochs 2). TRAIN_GLUE=path picks the
+# binary (default build/bin/train_glue).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source benchmarks/glue/run_state.sh
@@ -28,7 +29,7 @@ for task in ${tasks//,/ }; do
         run_finished "$out" && continue
         mkdir -p "$out"
         echo "== $task init $init lr $lr seed $seed"
-        build/bin/train_glue --task "$task" --peft lora --lora-init "$init" --lr "$lr" --seed "$seed" \
+        "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" --peft lora --lora-init "$init" --lr "$lr" --seed "$seed" \
           --batch-size 32 --max-seq-length 128 --epochs 3 --warmup-ratio 0.06 --threads "$threads" \
           --output-dir "$out" $(resume_flags "$out") "$@" >> "$out/log.txt" 2>&1 ||
           { tail -3 "$out/log.txt"; exit 1; }
