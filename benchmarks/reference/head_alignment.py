@@ -32,6 +32,8 @@ args = p.parse_args()
 
 def read_head(path):
     if path.endswith(".h5"):
+        if not os.path.isfile(path):
+            p.error(f"{path}: no such checkpoint")
         with h5py.File(path, "r") as f:
             if "model/classifier.weight" not in f:
                 p.error(f"{path}: no model/classifier.weight (expected a train_glue checkpoint)")
