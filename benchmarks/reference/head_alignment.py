@@ -34,17 +34,19 @@ def read_head(path):
     if path.endswith(".h5"):
         if not os.path.isfile(path):
             p.error(f"{path}: no such checkpoint")
+        prefix, hint = "model/", "expected a train_glue checkpoint"
         with h5py.File(path, "r") as f:
-            if "model/classifier.weight" not in f:
-                p.error(f"{path}: no model/classifier.weight (expected a train_glue checkpoint)")
-            return f["model/classifier.weight"][:].astype(float), f["model/classifier.bias"][:].astype(float)
-    weights = os.path.join(path, "model.safetensors")
-    if not os.path.isfile(weights):
-        p.error(f"{path}: neither a .h5 checkpoint nor a directory with model.safetensors")
-    w = load_file(weights)
-    if "classifier.weight" not in w:
-        p.error(f"{weights}: no classifier.weight (write one with torch_head_model.py)")
-    return w["classifier.weight"].astype(float), w["classifier.bias"].astype(float)
+            tensors = {n: f[n][:] for n in (prefix + "classifier.weight", prefix + "classifier.bias") if n in f}
+    else:
+        weights = os.path.join(path, "model.safetensors")
+        if not os.path.isfile(weights):
+            p.error(f"{path}: neither a .h5 checkpoint nor a directory with model.safetensors")
+        prefix, hint = "", "write one with torch_head_model.py"
+        tensors = load_file(weights)
+    for name in ("classifier.weight", "classifier.bias"):
+        if prefix + name not in tensors:
+            p.error(f"{path}: no {prefix + name} ({hint})")
+    return tensors[prefix + "classifier.weight"].astype(float), tensors[prefix + "classifier.bias"].astype(float)
 
 
 heads = {path: read_head(path) for path in args.heads}  # bad paths fail before the slow part
