@@ -13,6 +13,7 @@
 
 #include "core/autograd/grad_mode.h"
 #include "core/blas/gemm.h"
+#include "core/cpu_malloc.h"
 #include "core/io/safetensors.h"
 #include "data/batching.h"
 #include "data/wordpiece.h"
@@ -22,6 +23,7 @@ using namespace tt;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   CLI::App app{"Encode a GLUE split with a BERT checkpoint and report sentences/s"};
   std::string model_dir = "models/all-MiniLM-L6-v2", task_name = "sst2", data_dir = "data/glue";
   std::string split = "dev", output, gemm = "own";

@@ -21,6 +21,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/cpu_malloc.h"
 #include "core/io/atomic_file.h"
 #include "core/ops.h"
 #include "data/batching.h"
@@ -194,6 +195,7 @@ int run(Options o, const std::vector<std::string>& module_dirs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   Options o;
   CLI::App app{"LoraHub: compose trained LoRA modules for a GLUE task from k examples, without gradients"};
   // A flag given twice takes its last value (as train_glue), so scripts can override defaults.

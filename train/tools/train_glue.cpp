@@ -6,6 +6,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "core/cpu_malloc.h"
 #include "core/error.h"
 #include "train/evaluate.h"
 #include "train/trainer.h"
@@ -19,6 +20,7 @@ void on_signal(int signal) { train::g_stop_signal.store(signal); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   train::TrainConfig c;
   CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
   // A flag given twice takes its last value, so scripts can override their defaults.
