@@ -1,6 +1,6 @@
 // Process-wide malloc settings for CPU tensors. A training step frees and reallocates the same
-// large activations every step. Left to itself, glibc serves such a block from mmap (below its
-// adaptive threshold) or hands the top of its heap back to the OS once a large stretch is free,
+// large activations every step. Left to itself, glibc serves such a block from mmap (when above
+// its adaptive threshold) or hands the top of its heap back to the OS once a large stretch is free,
 // so the next step faults every page in again and the kernel zeroes it: on a qGOFT run that was
 // 15–25% of the time (benchmarks/RESULTS.md, "malloc"). tune_cpu_malloc() keeps freed memory for
 // reuse instead: blocks up to 32 MiB (glibc's ceiling for the threshold; a [32, 128, 1536] float
