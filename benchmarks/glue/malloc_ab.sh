@@ -23,6 +23,9 @@ while [ $# -gt 0 ]; do
     *) echo "malloc_ab.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+for value in "$steps" "$repeats" "$threads"; do
+  [[ "$value" =~ ^[1-9][0-9]*$ ]] || { echo "malloc_ab.sh: --steps, --repeats and --threads take positive integers, got '$value'" >&2; exit 2; }
+done
 [ -x /usr/bin/time ] || { echo "malloc_ab.sh: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 unset GLIBC_TUNABLES  # the tuned runs must not inherit a malloc tunable from this shell
 source benchmarks/glue/table_recipe.sh
