@@ -118,7 +118,7 @@ for target in ${targets//,/ }; do
     done
     if has lora-full; then
       run "$out/$target/full/lora-full/seed$seed" "$train_glue" --task "$target" --peft lora \
-        "${glue_table_recipe[@]}" --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" \
+        "${glue_table_recipe[@]}" $(glue_table_task_flags "$target") --seed "$seed" --output-dir "$out/$target/full/lora-full/seed$seed" \
         "${common[@]}" $lora_full_flags
     fi
   done

@@ -13,8 +13,8 @@
 # --device cuda runs both sides on the GPU and writes runs/table-cuda/ instead (default cpu;
 # issue 5's table is the CPU's). PYTHON=path picks the interpreter with torch (default
 # /work/venv/bin/python; python3 on the GPU machine).
-# Recipe (both sides): batch 32, max length 128, 3 epochs, warmup 6%, weight decay 0, clipping
-# at 1.0, evaluation at each epoch's end, the best evaluation reported; each method's default
+# Recipe (both sides): batch 32, max length 128, 3 epochs (SST-2: 1, see table_recipe.sh), warmup
+# 6%, weight decay 0, clipping at 1.0, evaluation at each epoch's end, the best evaluation reported; each method's default
 # lr (train_glue --help). Extra arguments after -- go to both programs (e.g. -- --epochs 5);
 # give such a variant a --tag, which names its runs <method>+<tag> (e.g. --tag nodropout -- --dropout 0
 # --lora-dropout 0 writes runs/table/<side>/<task>/lora-a+nodropout/).
@@ -62,6 +62,9 @@ run_one() {
   shift 3
   local out="$root/$side/$task/$method${tag:++$tag}/seed$seed"
   run_finished "$out" && return 0
+  local task_flags
+  # shellcheck disable=SC2207  # two words or none
+  task_flags=($(glue_table_task_flags "$task"))
   mkdir -p "$out"
   local resume
   # shellcheck disable=SC2207  # two words or none
@@ -71,10 +74,10 @@ run_one() {
   # shellcheck disable=SC2046
   if [ "$side" = tinytune ]; then
     "${TRAIN_GLUE:-build/bin/train_glue}" --task "$task" $(method_flags "$method") --seed "$seed" \
-      --device "$device" --output-dir "$out" "${recipe[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1 || rc=$?
+      --device "$device" --output-dir "$out" "${recipe[@]}" "${task_flags[@]}" "${resume[@]}" "$@" >> "$out/log.txt" 2>&1 || rc=$?
   else
     "$python" benchmarks/reference/train_glue_torch.py --task "$task" $(method_flags "$method") \
-      --seed "$seed" --device "$device" --output "$out/results.json" "${recipe[@]}" "$@" > "$out/log.txt" 2>&1 || rc=$?
+      --seed "$seed" --device "$device" --output "$out/results.json" "${recipe[@]}" "${task_flags[@]}" "$@" > "$out/log.txt" 2>&1 || rc=$?
   fi
   echo "$side $task $method${tag:++$tag} seed $seed: $(tail -1 "$out/log.txt")"
   [ "$rc" -eq 0 ] || echo "$side $task $method${tag:++$tag} seed $seed: FAILED with exit code $rc (log: $out/log.txt)" >&2
