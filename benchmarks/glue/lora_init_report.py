@@ -1,8 +1,7 @@
 """Table and plot of the LoRA initialisation study (benchmarks/glue/lora_init_sweep.sh): per task,
 init and learning rate, the dev main metric (×100) as mean ± std over seeds; writes
 <root>/lora_init.svg (one panel per task, metric against log10 lr, one line per init through
-the seed means, ±1 std bars) and prints
-a Markdown table with each init's best lr.
+the seed means, ±1 std bars) and prints a Markdown table with each init's best lr.
 
     python3 benchmarks/glue/lora_init_report.py [runs/lora_init]
 """
