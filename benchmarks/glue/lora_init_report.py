@@ -47,9 +47,13 @@ for task, inits in data.items():
 W, H, M = 360, 260, 45
 colors = {"a": "#1f77b4", "b": "#d62728"}
 panels = []
+
+
+def spread(s):
+    return statistics.stdev(s) if len(s) > 1 else 0.0
+
+
 for k, (task, inits) in enumerate(data.items()):
-    def spread(s):
-        return statistics.stdev(s) if len(s) > 1 else 0.0
     lrs = sorted({lr for i in inits.values() for lr in i})
     x0, x1 = math.log10(lrs[0]), math.log10(lrs[-1])
     y0 = min(statistics.mean(s) - spread(s) for i in inits.values() for s in i.values())
