@@ -28,14 +28,14 @@ for task in sorted(os.listdir(root)):
                         score = 100 * json.load(f)["dev"]["main"]
                     data.setdefault(task, {}).setdefault(init, {}).setdefault(lr, []).append(score)
 
-print("| task | init | " + " | ".join(f"lr {lr:g}" for lr in sorted({lr for t in data.values() for i in t.values() for lr in i})) + " | best lr |")
+# One column per lr of any task, so that every row lines up under the header ("—": not run).
+all_lrs = sorted({lr for t in data.values() for i in t.values() for lr in i})
+print("| task | init | " + " | ".join(f"lr {lr:g}" for lr in all_lrs) + " | best lr |")
+print("|---|---|" + "---:|" * (len(all_lrs) + 1))
 for task, inits in data.items():
-    lrs = sorted({lr for i in inits.values() for lr in i})
-    if task == next(iter(data)):
-        print("|---|---|" + "---:|" * (len(lrs) + 1))
     for init, by_lr in sorted(inits.items()):
         cells = []
-        for lr in lrs:
+        for lr in all_lrs:
             s = by_lr.get(lr, [])
             cells.append(f"{statistics.mean(s):.1f} ± {statistics.stdev(s):.1f}" if len(s) > 1
                          else (f"{s[0]:.1f}" if s else "—"))
