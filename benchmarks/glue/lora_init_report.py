@@ -42,17 +42,18 @@ for task, inits in data.items():
         best = max(by_lr, key=lambda lr: statistics.mean(by_lr[lr]))
         print(f"| {task} | {init} | " + " | ".join(cells) + f" | {best:g} |")
 
+
+
+def spread(s):
+    """The std over seeds; 0 for one seed (no bar)."""
+    return statistics.stdev(s) if len(s) > 1 else 0.0
+
+
 # SVG: one panel per task; a line per init through the seed means, a bar of ±1 std where a
 # point has more than one seed, each lr of the grid marked on the x axis.
 W, H, M = 360, 260, 45
 colors = {"a": "#1f77b4", "b": "#d62728"}
 panels = []
-
-
-def spread(s):
-    return statistics.stdev(s) if len(s) > 1 else 0.0
-
-
 for k, (task, inits) in enumerate(data.items()):
     lrs = sorted({lr for i in inits.values() for lr in i})
     x0, x1 = math.log10(lrs[0]), math.log10(lrs[-1])
