@@ -5,16 +5,24 @@
 #   scripts/gpu_check.sh memcheck racecheck       # only some: build test bench memcheck racecheck
 #                                                 # (a later call on the same warm machine reuses
 #                                                 # the build)
+#   scripts/gpu_check.sh unpack test bench        # a machine that cannot build (see unpack)
 #
 # Stages, in order, each logged to $OUT/<stage>.log with progress lines on stdout and a
 # status line in $OUT/summary.txt:
+#   unpack     (only when asked for; instead of build) for a GPU machine without Debian's -dev
+#              packages (this project's device machines): unpacks gpu-bundle/bundle.tar.xz,
+#              which scripts/gpu_bundle.sh wrote on a machine that builds, into build-gpu/ and
+#              gpu-libs/; links the path the bundle was built at to this checkout (ctest's files
+#              and the tests' fixture path are absolute); puts the bundle's libraries that this
+#              machine lacks, and the folders holding CUDA's cuBLAS, cuDNN and cuFFT (the
+#              toolkit's or a Python package's), on LD_LIBRARY_PATH. Carry: gpu-bundle
 #   build      configure (Release, CUDA on, benchmarks on) and build everything in $BUILD
 #              (default ./build-gpu); fails if CMake did not turn the CUDA backend on
 #   test       the whole suite through ctest (CPU and CUDA tests); on a GPU machine no CUDA test
 #              may report "skipped: no CUDA device", so any skip fails the stage
-#   bench      build/bin/bench_gemm_cuda and bench_memory_bound_cuda (their tables; few
-#              repetitions, capped at 150 s and 60 s); before the sanitizers, which take what
-#              is left
+#   bench      build/bin/bench_fft_cuda, bench_gemm_cuda and bench_memory_bound_cuda (their
+#              tables; few repetitions, capped at 60, 150 and 60 s); before the sanitizers,
+#              which take what is left
 #   memcheck   compute-sanitizer --tool memcheck on the CUDA tests (doctest cases "cuda*")
 #   racecheck  compute-sanitizer racecheck + synccheck on the small GEMM cases: shared-memory
 #              hazards of the own GEMM kernels (double buffering, cp.async stages)
@@ -96,6 +104,41 @@ SANITIZER=$(command -v compute-sanitizer || echo "$(dirname "$NVCC")/compute-san
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 
+if wants unpack; then
+  bundle=$ROOT/gpu-bundle/bundle.tar.xz
+  if [ ! -f "$bundle" ]; then
+    log "unpack: FAILED: $bundle not found (scripts/gpu_bundle.sh writes it; carry gpu-bundle)"
+    exit 1
+  fi
+  rm -rf "$ROOT/build-gpu" "$ROOT/gpu-libs"
+  tar -C "$ROOT" -xJf "$bundle" || { log "unpack: FAILED: tar could not read $bundle"; exit 1; }
+  BUILD=$ROOT/build-gpu
+  built_at=$(cat "$BUILD/source_root.txt")
+  if [ "$built_at" != "$ROOT" ] && ! [ "$built_at" -ef "$ROOT" ]; then
+    if [ -e "$built_at" ]; then
+      log "unpack: FAILED: the bundle was built at $built_at, which exists here and is not $ROOT"
+      exit 1
+    fi
+    mkdir -p "$(dirname "$built_at")" && ln -s "$ROOT" "$built_at"
+    log "unpack: linked $built_at -> $ROOT (the bundle's absolute paths)"
+  fi
+  # The machine's own copy of a library wins; the bundle's fills the gaps.
+  for lib in "$ROOT"/gpu-libs/*; do
+    if ldconfig -p | grep -q "^[[:space:]]$(basename "$lib") "; then rm "$lib"; fi
+  done
+  cuda_dirs=$(find /usr /opt /usr/local -xdev \( -name 'libcublasLt.so.1[0-9]' -o \
+              -name 'libcudnn.so.[0-9]' -o -name 'libcufft.so.1[0-9]' \) -printf '%h\n' 2>/dev/null |
+              sort -u | paste -sd:)
+  export LD_LIBRARY_PATH=$ROOT/gpu-libs${cuda_dirs:+:$cuda_dirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  log "unpack: bundle libraries used: $(ls "$ROOT/gpu-libs" | paste -sd' ')"
+  log "unpack: CUDA library folders: ${cuda_dirs:-none found}"
+  missing=$(ldd "$BUILD/bin/tinytune_tests" "$BUILD/bin/bench_memory_bound_cuda" | grep "not found" | sort -u)
+  if [ -n "$missing" ]; then
+    log "unpack: FAILED: libraries not found: $missing"
+    exit 1
+  fi
+fi
+
 if wants build; then
   if run_stage configure 120 cmake -S "$ROOT" -B "$BUILD" "${GENERATOR[@]}" \
       -DCMAKE_BUILD_TYPE=Release -DTINYTUNE_CUDA=ON -DTINYTUNE_BUILD_TESTS=ON \
@@ -122,9 +165,10 @@ if wants test; then
 fi
 
 if wants bench; then
+  run_stage bench_fft_cuda 60 "$BUILD/bin/bench_fft_cuda"
   run_stage bench_gemm_cuda 150 "$BUILD/bin/bench_gemm_cuda"
   run_stage bench_memory_bound_cuda 60 "$BUILD/bin/bench_memory_bound_cuda"
-  for b in bench_gemm_cuda bench_memory_bound_cuda; do
+  for b in bench_fft_cuda bench_gemm_cuda bench_memory_bound_cuda; do
     if grep -q "no CUDA device" "$OUT/$b.log" 2>/dev/null; then
       log "$b: FAILED: the benchmark saw no CUDA device"
       FAILED=1
