@@ -19,16 +19,15 @@
 #include <dlfcn.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
 #include "core/autograd/grad_mode.h"
 #include "core/cuda/cuda_check.h"
@@ -180,51 +179,36 @@ void bench_shape(CuFft* cufft, const char* label, int64_t rows, int64_t n, tt::D
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
-      g_reps = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: %s [--reps N]\n", argv[0]);
-      return 2;
-    }
-  }
-  try {
-    if (!tt::cuda::is_available()) {
-      std::printf("bench_fft_cuda: no CUDA device; nothing to measure\n");
-      return 0;
-    }
-    CuFft cufft;
-    const bool have_cufft = cufft.load();
-    std::printf("# bench_fft_cuda: %s, %d timed reps (median); baseline: %s\n",
-                tt::cuda::device_name().c_str(), g_reps,
-                have_cufft ? cufft.name.c_str() : "cuFFT not found (dlopen), tinytune only");
-    const auto start = std::chrono::steady_clock::now();
-    tt::NoGradGuard no_grad;
-    CuFft* baseline = have_cufft ? &cufft : nullptr;
-
-    std::printf("\n## C3A block sizes: 4096 tokens x d/b blocks of length b\n");
-    print_header();
-    for (int64_t d : {int64_t{384}, int64_t{768}}) {
-      for (int64_t b : {int64_t{32}, int64_t{64}, int64_t{128}, d}) {
-        if (d % b) continue;
-        char label[48];
-        std::snprintf(label, sizeof label, "c3a d=%lld b=%lld", static_cast<long long>(d),
-                      static_cast<long long>(b));
-        bench_shape(baseline, label, 4096 * (d / b), b, tt::DType::f32);
-      }
-    }
-    std::printf("\n## radix mixes (f32 and f64), 2^20 values a shape\n");
-    print_header();
-    for (int64_t n : std::vector<int64_t>{8, 96, 125, 256, 1000, 1024, 2048, 3375, 4096}) {
-      for (tt::DType dtype : {tt::DType::f32, tt::DType::f64}) {
-        bench_shape(baseline, "rows", std::max<int64_t>(1, (1 << 20) / n), n, dtype);
-      }
-    }
-    std::printf("\n# done in %.1f s\n",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_fft_cuda: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  CuFft cufft;
+  bool have_cufft = false;
+  return tt::bench::cuda_benchmark_main(
+      "bench_fft_cuda", argc, argv, g_reps,
+      [&] {
+        tt::NoGradGuard no_grad;
+        CuFft* baseline = have_cufft ? &cufft : nullptr;
+        std::printf("\n## C3A block sizes: 4096 tokens x d/b blocks of length b\n");
+        print_header();
+        for (int64_t d : {int64_t{384}, int64_t{768}}) {
+          for (int64_t b : {int64_t{32}, int64_t{64}, int64_t{128}, d}) {
+            if (d % b) continue;
+            char label[48];
+            std::snprintf(label, sizeof label, "c3a d=%lld b=%lld", static_cast<long long>(d),
+                          static_cast<long long>(b));
+            bench_shape(baseline, label, 4096 * (d / b), b, tt::DType::f32);
+          }
+        }
+        std::printf("\n## radix mixes (f32 and f64), 2^20 values a shape\n");
+        print_header();
+        for (int64_t n : std::vector<int64_t>{8, 96, 125, 256, 1000, 1024, 2048, 3375, 4096}) {
+          for (tt::DType dtype : {tt::DType::f32, tt::DType::f64}) {
+            bench_shape(baseline, "rows", std::max<int64_t>(1, (1 << 20) / n), n, dtype);
+          }
+        }
+      },
+      nullptr, "[--reps N]",
+      [&] {
+        have_cufft = cufft.load();
+        return std::string("; baseline: ") +
+               (have_cufft ? cufft.name : std::string("cuFFT not found (dlopen), tinytune only"));
+      });
 }

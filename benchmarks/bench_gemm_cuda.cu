@@ -30,7 +30,6 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
 #include "core/autocast.h"
 #include "core/blas/gemm_cuda.h"
@@ -388,27 +388,19 @@ void section_autocast(const std::vector<GemmShape>& shapes) {
 
 int main(int argc, char** argv) {
   bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) {
-      quick = true;
-      g_reps = 3;
-    } else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
-      g_reps = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N]\n", argv[0]);
-      return 2;
-    }
-  }
-  try {
-    if (!tt::cuda::is_available()) {
-      std::printf("bench_gemm_cuda: no CUDA device; nothing to measure\n");
-      return 0;
-    }
+  auto quick_flag = [&](const char* arg) {
+    if (std::strcmp(arg, "--quick")) return false;
+    quick = true;
+    g_reps = 3;
+    return true;
+  };
+  auto versions = [] {
     int driver = 0, runtime = 0;
     cudaDriverGetVersion(&driver);
     cudaRuntimeGetVersion(&runtime);
-    std::printf("# bench_gemm_cuda: %s, CUDA driver %d, runtime %d, %d timed reps (median)\n",
-                tt::cuda::device_name().c_str(), driver, runtime, g_reps);
+    return ", CUDA driver " + std::to_string(driver) + ", runtime " + std::to_string(runtime);
+  };
+  return tt::bench::cuda_benchmark_main("bench_gemm_cuda", argc, argv, g_reps, [&] {
     const std::vector<GemmShape> bert = {
         {"", false, false, 4096, 768, 768},
         {"", false, false, 4096, 3072, 768},
@@ -426,19 +418,11 @@ int main(int argc, char** argv) {
     all.push_back({"", false, false, 4096, 4096, 4096});
     all.push_back({"", false, false, 8192, 8192, 8192});
     const std::vector<GemmShape>& shapes = quick ? bert : all;
-    const auto start = std::chrono::steady_clock::now();
     section_fp32(shapes);
     std::vector<GemmShape> tf32_shapes = bert;
     if (!quick) tf32_shapes.push_back({"", false, false, 4096, 4096, 4096});
     section_tf32(tf32_shapes);
     section_bf16(shapes);
     section_autocast(shapes);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("\n# done in %.1f s\n", seconds);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_gemm_cuda: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  }, quick_flag, "[--quick] [--reps N]", versions);
 }

@@ -21,15 +21,14 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
 #include "core/autograd/grad_mode.h"
 #include "core/cuda/cuda_check.h"
@@ -274,33 +273,12 @@ void bench_attention() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
-      g_reps = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: %s [--reps N]\n", argv[0]);
-      return 2;
-    }
-  }
-  try {
-    if (!tt::cuda::is_available()) {
-      std::printf("bench_memory_bound_cuda: no CUDA device; nothing to measure\n");
-      return 0;
-    }
-    std::printf("# bench_memory_bound_cuda: %s, %d timed reps (median)\n",
-                tt::cuda::device_name().c_str(), g_reps);
-    const auto start = std::chrono::steady_clock::now();
+  return tt::bench::cuda_benchmark_main("bench_memory_bound_cuda", argc, argv, g_reps, [] {
     tt::NoGradGuard no_grad;
     bench_softmax();
     bench_layer_norm();
     bench_gelu();
     bench_adamw();
     bench_attention();
-    std::printf("\n# done in %.1f s\n",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_memory_bound_cuda: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }
