@@ -110,10 +110,17 @@ if wants unpack; then
     log "unpack: FAILED: $bundle not found (scripts/gpu_bundle.sh writes it; carry gpu-bundle)"
     exit 1
   fi
-  rm -rf "$ROOT/build-gpu" "$ROOT/gpu-libs"
-  tar -C "$ROOT" -xJf "$bundle" || { log "unpack: FAILED: tar could not read $bundle"; exit 1; }
+  built_at=$(tar -xJOf "$bundle" build-gpu/source_root.txt) ||
+    { log "unpack: FAILED: tar could not read $bundle"; exit 1; }
   BUILD=$ROOT/build-gpu
-  built_at=$(cat "$BUILD/source_root.txt")
+  if [ "$built_at" = "$ROOT" ] && [ -x "$BUILD/bin/tinytune_tests" ]; then
+    # The checkout the bundle was built in: its build-gpu/ (objects and all) stays as it is.
+    log "unpack: $ROOT is where the bundle was built; its build-gpu/ is used as it is"
+  else
+    rm -rf "$BUILD" "$ROOT/gpu-libs"
+    tar -C "$ROOT" -xJf "$bundle" || { log "unpack: FAILED: tar could not read $bundle"; exit 1; }
+  fi
+  mkdir -p "$ROOT/gpu-libs"
   if [ "$built_at" != "$ROOT" ] && ! [ "$built_at" -ef "$ROOT" ]; then
     if [ -e "$built_at" ]; then
       log "unpack: FAILED: the bundle was built at $built_at, which exists here and is not $ROOT"
@@ -124,6 +131,7 @@ if wants unpack; then
   fi
   # The machine's own copy of a library wins; the bundle's fills the gaps.
   for lib in "$ROOT"/gpu-libs/*; do
+    [ -e "$lib" ] || continue
     if ldconfig -p | grep -q "^[[:space:]]$(basename "$lib") "; then rm "$lib"; fi
   done
   cuda_dirs=$(find /usr /opt /usr/local -xdev \( -name 'libcublasLt.so.1[0-9]' -o \
