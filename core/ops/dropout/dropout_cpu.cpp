@@ -4,13 +4,14 @@
 // double test u < 1 - p, so the output equals bernoulli(1 - p) * (1 / (1 - p)) * x bit for bit
 // (tests/ops/test_fused_ops.cpp holds that composite as the oracle).
 //
-// Why AVX-512 intrinsics: Philox-10 is 20 32x32->64-bit multiplies per counter, and a training
-// step of MiniLM draws ~30M counters for its dropout masks (15% of the step when scalar). GCC
-// does not find the vector form (it widens to 64x64 multiplies), so the block's 16 counters go
-// through the rounds as one vector with vpmuludq; elsewhere the same block runs scalar.
+// Why intrinsics: Philox-10 is 20 32x32->64-bit multiplies per counter, and a training step of
+// MiniLM draws ~30M counters for its dropout masks (15% of the step when scalar). GCC does not
+// find the vector form (it widens to 64x64 multiplies), so the block's 16 counters go through
+// the rounds in vectors with vpmuludq: one 16-lane vector with AVX-512, two 8-lane ones with
+// AVX2 (AVX2-only CPUs such as AMD's Zen 3); elsewhere the same block runs scalar.
 #include <algorithm>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -37,6 +38,15 @@ uint32_t keep_bits_scalar(uint64_t first, uint64_t seed, uint64_t threshold) {
   return bits;
 }
 
+// x's 16 low bits spread to the even bit positions (bit i -> bit 2i): the vector paths' keep
+// bits of the even and of the odd elements, interleaved.
+inline uint32_t spread_even(uint32_t x) {
+  x = (x | (x << 8)) & 0x00FF00FFu;
+  x = (x | (x << 4)) & 0x0F0F0F0Fu;
+  x = (x | (x << 2)) & 0x33333333u;
+  return (x | (x << 1)) & 0x55555555u;
+}
+
 #if defined(__AVX512F__)
 // GCC 12 reports its own intrinsics' deliberately undefined pass-through operand (__Y in
 // _mm512_cvtepi64_epi32 and friends) as used uninitialized: a known false positive.
@@ -61,14 +71,6 @@ inline uint32_t keep8(__m256i hi_words, __m256i lo_words, __m512i threshold) {
       _mm512_xor_si512(_mm512_slli_epi64(hi, 21), _mm512_srli_epi64(lo, 11)),
       _mm512_set1_epi64((1LL << 53) - 1));
   return _mm512_cmplt_epu64_mask(bits, threshold);
-}
-
-// x's 16 low bits spread to the even bit positions (bit i -> bit 2i).
-inline uint32_t spread_even(uint32_t x) {
-  x = (x | (x << 8)) & 0x00FF00FFu;
-  x = (x | (x << 4)) & 0x0F0F0F0Fu;
-  x = (x | (x << 2)) & 0x33333333u;
-  return (x | (x << 1)) & 0x55555555u;
 }
 
 uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
@@ -109,6 +111,75 @@ uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
 }
 
 #pragma GCC diagnostic pop
+#elif defined(__AVX2__)
+
+// As the AVX-512 mul_hi_lo, for 8 lanes.
+inline void mul_hi_lo(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
+  const __m256i even = _mm256_mul_epu32(a, m);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+  constexpr int kOddLanes = 0xAA;
+  hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, kOddLanes);
+  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), kOddLanes);
+}
+
+// The 4 keep bits of unit_bits(hi word, lo word) < threshold for 4 lanes of 32-bit words.
+// AVX2 compares 64-bit lanes as signed only; both sides are below 2^53, so that is the same.
+inline uint32_t keep4(__m128i hi_words, __m128i lo_words, __m256i threshold) {
+  const __m256i hi = _mm256_cvtepu32_epi64(hi_words), lo = _mm256_cvtepu32_epi64(lo_words);
+  const __m256i bits = _mm256_and_si256(
+      _mm256_xor_si256(_mm256_slli_epi64(hi, 21), _mm256_srli_epi64(lo, 11)),
+      _mm256_set1_epi64x((1LL << 53) - 1));
+  return static_cast<uint32_t>(
+      _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(threshold, bits))));
+}
+
+// The 8 keep bits of 8 lanes: lanes 0-3 in bits 0-3, lanes 4-7 in bits 4-7.
+inline uint32_t keep8(__m256i hi_words, __m256i lo_words, __m256i threshold) {
+  return keep4(_mm256_castsi256_si128(hi_words), _mm256_castsi256_si128(lo_words), threshold) |
+         keep4(_mm256_extracti128_si256(hi_words, 1), _mm256_extracti128_si256(lo_words, 1),
+               threshold) << 4;
+}
+
+uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
+  // Counters first + l as (lo, hi) 32-bit words, carries included: group g holds l = 8g .. 8g + 7.
+  alignas(32) uint32_t lo_words[kCounters], hi_words[kCounters];
+  for (int64_t l = 0; l < kCounters; ++l) {
+    const uint64_t counter = first + static_cast<uint64_t>(l);
+    lo_words[l] = static_cast<uint32_t>(counter);
+    hi_words[l] = static_cast<uint32_t>(counter >> 32);
+  }
+  __m256i c0[2], c1[2], c2[2], c3[2];
+  for (int g = 0; g < 2; ++g) {
+    c0[g] = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo_words + 8 * g));
+    c1[g] = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi_words + 8 * g));
+    c2[g] = c3[g] = _mm256_setzero_si256();
+  }
+  const __m256i mul0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
+  const __m256i mul1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  for (int round = 0; round < 10; ++round) {  // random_math::philox4x32's rounds, lane-wise
+    const __m256i key0 = _mm256_set1_epi32(static_cast<int>(k0));
+    const __m256i key1 = _mm256_set1_epi32(static_cast<int>(k1));
+    for (int g = 0; g < 2; ++g) {  // the two groups are independent: their chains interleave
+      __m256i hi0, lo0, hi1, lo1;
+      mul_hi_lo(c0[g], mul0, hi0, lo0);
+      mul_hi_lo(c2[g], mul1, hi1, lo1);
+      const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[g]), key0);
+      const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3[g]), key1);
+      c1[g] = lo1;
+      c3[g] = lo0;
+      c0[g] = n0;
+      c2[g] = n2;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  const __m256i t = _mm256_set1_epi64x(static_cast<long long>(threshold));
+  const uint32_t even = keep8(c0[0], c1[0], t) | keep8(c0[1], c1[1], t) << 8;
+  const uint32_t odd = keep8(c2[0], c3[0], t) | keep8(c2[1], c3[1], t) << 8;
+  return spread_even(even) | spread_even(odd) << 1;
+}
+
 #else
 
 uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
@@ -134,7 +205,7 @@ void dropout_apply(const Tensor& in, const Tensor& out, double p, uint64_t seed,
       const uint64_t first = start + static_cast<uint64_t>(b * kCounters);
       const int64_t offset = b * kBlock, count = std::min(kBlock, n - offset);
       // A partial last block takes the scalar path. Both give the same bits; this way the
-      // scalar one, which machines without AVX-512 use for every block, is also exercised
+      // scalar one, which machines without AVX2 use for every block, is also exercised
       // (and tested) here.
       const uint32_t keep = count == kBlock ? keep_bits(first, seed, threshold)
                                             : keep_bits_scalar(first, seed, threshold);
