@@ -107,6 +107,10 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
   const Tensor scores = uniform({batch["input_ids"].size(0)}, 0.0, 5.0, DType::f64, score_gen);
   for (const std::string method : {"full", "lora"}) {
     CAPTURE(method);
+    // The new head is drawn from the default generator: seeded here, the test does not depend on
+    // which tests ran before it (unseeded, one order of tests drew a head whose three-point
+    // difference was off by 1.3e-6).
+    manual_seed(1);
     auto model = nn::load_bert_for_classification(fixtures + "/tiny_bert", 1);  // STS-B's head
     if (method == "lora") {
       peft::PeftConfig config;  // r 8, dropout 0.1 on query and value
@@ -139,22 +143,21 @@ TEST_CASE("tiny BERT in training mode, dropout on: every gradient matches finite
       const Tensor d = normal(p.shape(), 0.0, 1.0, DType::f64, directions);
       const double analytic = sum(mul(p.grad(), d)).item();
       const Tensor original = p.detach().clone();
-      const double eps = 1e-5;  // round-off ~1e-16·|L|/eps and truncation ~eps²·L''' stay < 1e-8
-      double loss_plus, loss_minus;
-      {
+      // Five-point central difference: truncation ~eps⁴·L⁽⁵⁾, round-off ~1e-16·|L|/eps.
+      const double eps = 1e-4;
+      auto loss_at = [&](double t) {
         NoGradGuard no_grad;
-        copy_into(p, add(original, mul(d, eps)));
-        loss_plus = loss_with_fixed_masks().item();
-        copy_into(p, sub(original, mul(d, eps)));
-        loss_minus = loss_with_fixed_masks().item();
-        copy_into(p, original);
-      }
-      const double numeric = (loss_plus - loss_minus) / (2 * eps);
-      CHECK(analytic == doctest::Approx(numeric).epsilon(1e-6).scale(1e-2));  // |error| < 1e-8 + 1e-6·|g|
+        copy_into(p, add(original, mul(d, t)));
+        return loss_with_fixed_masks().item();
+      };
+      const double numeric =
+          (8 * (loss_at(eps) - loss_at(-eps)) - (loss_at(2 * eps) - loss_at(-2 * eps))) / (12 * eps);
+      copy_into(p, original);
+      CHECK(analytic == doctest::Approx(numeric).epsilon(1e-7).scale(1e-2));  // |error| < 1e-9 + 1e-7·|g|
       worst = std::max(worst, std::abs(analytic - numeric) / (1e-2 + std::abs(numeric)));
       ++checked;
     }
-    MESSAGE(method, ": worst finite-difference error ", worst, " (bound 1e-6)");
+    MESSAGE(method, ": worst finite-difference error ", worst, " (bound 1e-7)");
     CHECK(checked == (method == "full" ? 41 : 2 * 2 * 2 + 2));
   }
 }
