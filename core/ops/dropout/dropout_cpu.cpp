@@ -85,8 +85,8 @@ uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
   __m512i c1 = join(_mm512_cvtepi64_epi32(_mm512_srli_epi64(c_a, 32)),
                     _mm512_cvtepi64_epi32(_mm512_srli_epi64(c_b, 32)));
   __m512i c2 = _mm512_setzero_si512(), c3 = _mm512_setzero_si512();
-  const __m512i mul0 = _mm512_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m512i mul1 = _mm512_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  const __m512i mul0 = _mm512_set1_epi32(static_cast<int>(random_math::kPhiloxMul0));
+  const __m512i mul1 = _mm512_set1_epi32(static_cast<int>(random_math::kPhiloxMul1));
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   for (int round = 0; round < 10; ++round) {  // random_math::philox4x32's rounds, lane-wise
     __m512i hi0, lo0, hi1, lo1;
@@ -98,8 +98,8 @@ uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
     c3 = lo0;
     c0 = n0;
     c2 = n2;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    k0 += random_math::kPhiloxWeyl0;
+    k1 += random_math::kPhiloxWeyl1;
   }
   const __m512i t = _mm512_set1_epi64(static_cast<long long>(threshold));
   auto half = [](__m512i v, int which) {
@@ -154,8 +154,8 @@ uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
     c1[g] = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi_words + 8 * g));
     c2[g] = c3[g] = _mm256_setzero_si256();
   }
-  const __m256i mul0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
-  const __m256i mul1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  const __m256i mul0 = _mm256_set1_epi32(static_cast<int>(random_math::kPhiloxMul0));
+  const __m256i mul1 = _mm256_set1_epi32(static_cast<int>(random_math::kPhiloxMul1));
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   for (int round = 0; round < 10; ++round) {  // random_math::philox4x32's rounds, lane-wise
     const __m256i key0 = _mm256_set1_epi32(static_cast<int>(k0));
@@ -171,8 +171,8 @@ uint32_t keep_bits(uint64_t first, uint64_t seed, uint64_t threshold) {
       c0[g] = n0;
       c2[g] = n2;
     }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    k0 += random_math::kPhiloxWeyl0;
+    k1 += random_math::kPhiloxWeyl1;
   }
   const __m256i t = _mm256_set1_epi64x(static_cast<long long>(threshold));
   const uint32_t even = keep8(c0[0], c1[0], t) | keep8(c0[1], c1[1], t) << 8;
