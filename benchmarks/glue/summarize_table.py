@@ -30,7 +30,9 @@ for side in sorted(os.listdir(root)) if os.path.isdir(root) else []:
     for task in sorted(os.listdir(os.path.join(root, side))):
         for method in sorted(os.listdir(os.path.join(root, side, task))):
             runs = {}
-            for seed_dir in sorted(os.listdir(os.path.join(root, side, task, method))):
+            seed_dirs = os.listdir(os.path.join(root, side, task, method))
+            # seed2 before seed10: numeric order where the name ends in a number
+            for seed_dir in sorted(seed_dirs, key=lambda d: (len(d), d)):
                 path = os.path.join(root, side, task, method, seed_dir, "results.json")
                 if keep is not None and seed_dir.removeprefix("seed") not in keep:
                     continue
