@@ -31,7 +31,7 @@ for side in sorted(os.listdir(root)) if os.path.isdir(root) else []:
         for method in sorted(os.listdir(os.path.join(root, side, task))):
             runs = {}
             seed_dirs = os.listdir(os.path.join(root, side, task, method))
-            # seed2 before seed10: numeric order where the name ends in a number
+            # seedN names, shorter first: seed2 sorts before seed10
             for seed_dir in sorted(seed_dirs, key=lambda d: (len(d), d)):
                 path = os.path.join(root, side, task, method, seed_dir, "results.json")
                 if keep is not None and seed_dir.removeprefix("seed") not in keep:
