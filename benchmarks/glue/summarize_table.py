@@ -1,8 +1,9 @@
 """Summarises runs/table/ (benchmarks/glue/run_table.sh) as a Markdown table: per task and
 method, the dev main metric (GLUE's task score, ×100) as mean ± sample std over seeds, with the
 seeds, trainable parameters, examples/s and peak memory, for each side; then, where both sides
-have runs, tinytune's mean minus PyTorch's with its standard error (sqrt(s1²/n1 + s2²/n2): a
-difference smaller than about two of these is within what the seeds alone would give).
+have runs of the same seeds, tinytune's mean minus PyTorch's over those seeds with its standard
+error (sqrt(s1²/n1 + s2²/n2): a difference smaller than about two of these is within what the
+seeds alone would give).
 Unfinished runs (stopped by a signal, or without a dev evaluation) are left out; --seeds keeps
 only the listed seeds (e.g. the table's 1,2,3 where more were run).
 
@@ -68,14 +69,19 @@ for (task, method, side), runs in sorted(rows.items()):
 pairs = [(t, m) for (t, m, s) in sorted(rows) if s == "tinytune" and (t, m, "torch") in rows]
 if pairs:
     print()
-    print("| task | method | tinytune − PyTorch (points) | its standard error | ex/s ratio tinytune / PyTorch |")
-    print("|---|---|---:|---:|---:|")
+    print("| task | method | seeds on both sides | tinytune − PyTorch (points) | its standard error | ex/s ratio tinytune / PyTorch |")
+    print("|---|---|---|---:|---:|---:|")
     for task, method in pairs:
-        ours, theirs = rows[(task, method, "tinytune")], rows[(task, method, "torch")]
+        # Only the seeds both sides ran: a seed one side lacks would tilt the difference.
+        both = [seed for seed in rows[(task, method, "tinytune")] if seed in rows[(task, method, "torch")]]
+        if not both:
+            continue
+        ours = {seed: rows[(task, method, "tinytune")][seed] for seed in both}
+        theirs = {seed: rows[(task, method, "torch")][seed] for seed in both}
         a, b = scores(ours), scores(theirs)
         diff = statistics.mean(a) - statistics.mean(b)
         se = ((statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) ** 0.5
               if len(a) > 1 and len(b) > 1 else None)
         ratio = (statistics.mean(r["examples_per_second"] for r in ours.values())
                  / statistics.mean(r["examples_per_second"] for r in theirs.values()))
-        print(f"| {task} | {method} | {diff:+.2f} | {f'{se:.2f}' if se is not None else '–'} | {ratio:.2f} |")
+        print(f"| {task} | {method} | {','.join(both)} | {diff:+.2f} | {f'{se:.2f}' if se is not None else '–'} | {ratio:.2f} |")
