@@ -29,13 +29,13 @@
 
 #include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
-#include "core/autograd/grad_mode.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/runtime.h"
-#include "core/cuda/stream.h"
-#include "core/ops.h"
-#include "core/ops/fft/fft.h"
-#include "core/random.h"
+#include "tinytune/core/autograd/grad_mode.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/core/ops/fft/fft.h"
+#include "tinytune/core/random.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/blas/gemm.h"
+#include "tinytune/core/blas/gemm.h"
 
 namespace {
 

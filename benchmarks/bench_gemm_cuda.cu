@@ -40,13 +40,13 @@
 
 #include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
-#include "core/autocast.h"
-#include "core/blas/gemm_cuda.h"
-#include "core/cuda/allocator.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/runtime.h"
-#include "core/cuda/stream.h"
-#include "core/ops.h"
+#include "tinytune/core/autocast.h"
+#include "tinytune/core/blas/gemm_cuda.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/ops.h"
 
 namespace {
 

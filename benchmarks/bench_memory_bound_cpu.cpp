@@ -21,14 +21,14 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/ops.h"
-#include "core/ops/adamw_step/adamw_step_kernels.h"
-#include "core/ops/dropout/dropout_kernels.h"
-#include "core/ops/layer_norm/layer_norm_kernels.h"
-#include "core/ops/reduce/reduce_kernels.h"
-#include "core/ops/softmax/softmax_kernels.h"
-#include "core/ops/unary/unary_kernels.h"
-#include "train/clip_grad.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/core/ops/adamw_step/adamw_step_kernels.h"
+#include "tinytune/core/ops/dropout/dropout_kernels.h"
+#include "tinytune/core/ops/layer_norm/layer_norm_kernels.h"
+#include "tinytune/core/ops/reduce/reduce_kernels.h"
+#include "tinytune/core/ops/softmax/softmax_kernels.h"
+#include "tinytune/core/ops/unary/unary_kernels.h"
+#include "tinytune/train/clip_grad.h"
 
 using namespace tt;
 

@@ -30,11 +30,11 @@
 
 #include "benchmarks/cuda_bench_main.h"
 #include "benchmarks/cuda_timing.h"
-#include "core/autograd/grad_mode.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/runtime.h"
-#include "core/cuda/stream.h"
-#include "core/ops.h"
+#include "tinytune/core/autograd/grad_mode.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/ops.h"
 
 #ifdef TINYTUNE_HAVE_CUDNN
 #include <cudnn.h>

@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "core/cuda/runtime.h"
+#include "tinytune/core/cuda/runtime.h"
 
 namespace tt::bench {
 

@@ -5,8 +5,8 @@
 #include <functional>
 #include <vector>
 
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/stream.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/stream.h"
 
 namespace tt::bench {
 

@@ -1,5 +1,5 @@
 // The bf16 autocast switch (core/autocast.h).
-#include "core/autocast.h"
+#include "tinytune/core/autocast.h"
 
 namespace tt {
 

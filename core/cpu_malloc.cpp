@@ -1,4 +1,4 @@
-#include "core/cpu_malloc.h"
+#include "tinytune/core/cpu_malloc.h"
 
 #include <cstdlib>
 #include <cstring>

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 // Conversions of bfloat16 are usable in CUDA kernels too (this header is seen by nvcc).
 #if defined(__CUDACC__)

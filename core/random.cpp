@@ -1,11 +1,11 @@
 // CPU draws, and the dispatch to the CUDA ones (core/random_cuda.cu). The arithmetic of both
 // lives in core/random_math.h, so a CUDA draw equals the CPU draw bit for bit.
-#include "core/random.h"
+#include "tinytune/core/random.h"
 
-#include "core/cuda/runtime.h"
-#include "core/ops/iterate.h"
-#include "core/random_kernels.h"
-#include "core/random_math.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/random_kernels.h"
+#include "tinytune/core/random_math.h"
 
 namespace tt {
 

@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -1,8 +1,8 @@
 // CUDA random draws: one thread per counter (pair of elements), the arithmetic of
 // core/random_math.h. This file is compiled with -fmad=false (CMakeLists.txt) so no FMA
 // changes a rounding: the values equal the CPU draw's bit for bit.
-#include "core/cuda/launch.h"
-#include "core/random_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/random_kernels.h"
 
 namespace tt::cuda {
 

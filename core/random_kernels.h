@@ -3,8 +3,8 @@
 #pragma once
 #include <cstdint>
 
-#include "core/random_math.h"
-#include "core/tensor.h"
+#include "tinytune/core/random_math.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cuda {
 

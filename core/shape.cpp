@@ -1,6 +1,6 @@
-#include "core/shape.h"
+#include "tinytune/core/shape.h"
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt {
 

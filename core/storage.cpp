@@ -1,11 +1,11 @@
-#include "core/storage.h"
+#include "tinytune/core/storage.h"
 
 #include <cstdlib>
 #include <new>
 
-#include "core/cuda/allocator.h"
-#include "core/cuda/runtime.h"
-#include "core/error.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/error.h"
 
 namespace tt {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <cstddef>
 
-#include "core/device.h"
+#include "tinytune/core/device.h"
 
 namespace tt {
 

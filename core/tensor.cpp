@@ -1,4 +1,4 @@
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 #include <cmath>
 #include <cstring>
@@ -6,10 +6,10 @@
 #include <ostream>
 #include <sstream>
 
-#include "core/autograd/engine.h"
-#include "core/cuda/copy.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/autograd/engine.h"
+#include "tinytune/core/cuda/copy.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt {
 

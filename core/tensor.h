@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "core/device.h"
-#include "core/dtype.h"
-#include "core/shape.h"
-#include "core/storage.h"
+#include "tinytune/core/device.h"
+#include "tinytune/core/dtype.h"
+#include "tinytune/core/shape.h"
+#include "tinytune/core/storage.h"
 
 namespace tt {
 

@@ -1,4 +1,4 @@
-#include "core/utf8.h"
+#include "tinytune/core/utf8.h"
 
 namespace tt {
 

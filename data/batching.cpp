@@ -1,11 +1,11 @@
 // Tokenize-once batcher with dynamic padding, seeded shuffles and optional length bucketing.
-#include "data/batching.h"
+#include "tinytune/data/batching.h"
 
 #include <algorithm>
 #include <numeric>
 #include <random>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::data {
 

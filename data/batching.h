@@ -18,9 +18,9 @@
 #include <functional>
 #include <vector>
 
-#include "core/tensor.h"
-#include "data/glue.h"
-#include "data/tokenizer.h"
+#include "tinytune/core/tensor.h"
+#include "tinytune/data/glue.h"
+#include "tinytune/data/tokenizer.h"
 
 namespace tt::data {
 

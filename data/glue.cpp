@@ -1,5 +1,5 @@
 // GLUE task specs and the TSV reader. See glue.h for the formats.
-#include "data/glue.h"
+#include "tinytune/data/glue.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "core/error.h"
-#include "core/utf8.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/utf8.h"
 
 namespace tt::data {
 

@@ -1,12 +1,12 @@
 // GLUE metrics; see metrics.h for the reference each one follows.
-#include "data/metrics.h"
+#include "tinytune/data/metrics.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::data {
 

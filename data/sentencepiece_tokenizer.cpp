@@ -1,13 +1,13 @@
 // SentencePiece through libsentencepiece; the [CLS]/[SEP] choice is explained in the header.
-#include "data/sentencepiece_tokenizer.h"
+#include "tinytune/data/sentencepiece_tokenizer.h"
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
 #include <unordered_map>
 
-#include "core/error.h"
-#include "core/utf8.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/utf8.h"
 
 namespace tt::data {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "data/tokenizer.h"
+#include "tinytune/data/tokenizer.h"
 
 namespace sentencepiece {
 class SentencePieceProcessor;

@@ -1,8 +1,8 @@
-#include "data/tokenizer.h"
+#include "tinytune/data/tokenizer.h"
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::data {
 

@@ -1,6 +1,6 @@
 // WordPiece as HF tokenizers' BertNormalizer + BertPreTokenizer + WordPiece model (see the
 // header). Unicode data (categories, NFD, lower case) comes from utf8proc.
-#include "data/wordpiece.h"
+#include "tinytune/data/wordpiece.h"
 
 #include <utf8proc.h>
 
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::data {
 namespace {

@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "data/tokenizer.h"
+#include "tinytune/data/tokenizer.h"
 
 namespace tt::data {
 

@@ -1,9 +1,9 @@
-#include "nn/bert.h"
+#include "tinytune/nn/bert.h"
 
 #include <cmath>
 #include <limits>
 
-#include "core/ops.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::nn {
 

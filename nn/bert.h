@@ -7,11 +7,11 @@
 //   pooler.dense
 // BertForSequenceClassification adds the "bert." prefix and "classifier", as HF does.
 #pragma once
-#include "nn/bert_config.h"
-#include "nn/dropout.h"
-#include "nn/embedding.h"
-#include "nn/layer_norm.h"
-#include "nn/linear.h"
+#include "tinytune/nn/bert_config.h"
+#include "tinytune/nn/dropout.h"
+#include "tinytune/nn/embedding.h"
+#include "tinytune/nn/layer_norm.h"
+#include "tinytune/nn/linear.h"
 
 namespace tt::nn {
 

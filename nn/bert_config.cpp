@@ -1,9 +1,9 @@
-#include "nn/bert_config.h"
+#include "tinytune/nn/bert_config.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::nn {
 

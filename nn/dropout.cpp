@@ -1,6 +1,6 @@
-#include "nn/dropout.h"
+#include "tinytune/nn/dropout.h"
 
-#include "core/ops.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::nn {
 

@@ -1,7 +1,7 @@
 // Dropout that follows the module's train/eval mode; masks come from the default generator,
 // so tt::manual_seed makes a run reproducible.
 #pragma once
-#include "nn/module.h"
+#include "tinytune/nn/module.h"
 
 namespace tt::nn {
 

@@ -1,7 +1,7 @@
-#include "nn/embedding.h"
+#include "tinytune/nn/embedding.h"
 
-#include "core/ops.h"
-#include "nn/init.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/nn/init.h"
 
 namespace tt::nn {
 

@@ -1,6 +1,6 @@
 // Embedding table [num_embeddings, dim], HF initialisation N(0, init_std²).
 #pragma once
-#include "nn/module.h"
+#include "tinytune/nn/module.h"
 
 namespace tt::nn {
 

@@ -1,10 +1,10 @@
-#include "nn/hf_checkpoint.h"
+#include "tinytune/nn/hf_checkpoint.h"
 
 #include <filesystem>
 #include <set>
 
-#include "core/io/safetensors.h"
-#include "nn/init.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/init.h"
 
 namespace tt::nn {
 

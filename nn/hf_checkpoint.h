@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/bert.h"
+#include "tinytune/nn/bert.h"
 
 namespace tt::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/init.h"
+#include "tinytune/nn/init.h"
 
-#include "core/random.h"
+#include "tinytune/core/random.h"
 
 namespace tt::nn {
 

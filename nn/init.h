@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/layer_norm.h"
+#include "tinytune/nn/layer_norm.h"
 
-#include "core/ops.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::nn {
 

@@ -1,6 +1,6 @@
 // LayerNorm over the last dim, weight 1 and bias 0 at init (names "weight"/"bias", as HF).
 #pragma once
-#include "nn/module.h"
+#include "tinytune/nn/module.h"
 
 namespace tt::nn {
 

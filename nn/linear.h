@@ -4,7 +4,7 @@
 // adapter, which computes the adapted output from the frozen base layer (nn/ knows nothing
 // else of peft/).
 #pragma once
-#include "nn/module.h"
+#include "tinytune/nn/module.h"
 
 namespace tt::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/module.h"
+#include "tinytune/nn/module.h"
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::nn {
 

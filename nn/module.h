@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::nn {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/linear.h"
+#include "tinytune/nn/linear.h"
 
 namespace tt::peft {
 

@@ -1,4 +1,4 @@
-#include "peft/adapter_io.h"
+#include "tinytune/peft/adapter_io.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <optional>
 #include <sstream>
 
-#include "core/io/atomic_file.h"
-#include "core/io/safetensors.h"
-#include "core/ops.h"
+#include "tinytune/core/io/atomic_file.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::peft {
 

@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "nn/module.h"
-#include "peft/peft.h"
+#include "tinytune/nn/module.h"
+#include "tinytune/peft/peft.h"
 
 namespace tt::peft {
 

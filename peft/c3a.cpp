@@ -1,9 +1,9 @@
-#include "peft/c3a.h"
+#include "tinytune/peft/c3a.h"
 
 #include <cmath>
 
-#include "core/ops.h"
-#include "peft/peft.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/peft/peft.h"
 
 namespace tt::peft {
 

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "peft/adapter.h"
+#include "tinytune/peft/adapter.h"
 
 namespace tt::peft {
 

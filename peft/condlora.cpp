@@ -1,10 +1,10 @@
-#include "peft/condlora.h"
+#include "tinytune/peft/condlora.h"
 
 #include <cmath>
 #include <unordered_set>
 
-#include "core/ops.h"
-#include "peft/adapter_io.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/peft/adapter_io.h"
 
 namespace tt::peft {
 

@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
-#include "peft/adapter.h"
-#include "peft/peft.h"
+#include "tinytune/peft/adapter.h"
+#include "tinytune/peft/peft.h"
 
 namespace tt::peft {
 

@@ -1,10 +1,10 @@
-#include "peft/goft.h"
+#include "tinytune/peft/goft.h"
 
 #include <cmath>
 #include <numbers>
 
-#include "core/ops.h"
-#include "peft/peft.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/peft/peft.h"
 
 namespace tt::peft {
 

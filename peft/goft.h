@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "peft/adapter.h"
+#include "tinytune/peft/adapter.h"
 
 namespace tt::peft {
 

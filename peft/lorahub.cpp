@@ -1,4 +1,4 @@
-#include "peft/lorahub.h"
+#include "tinytune/peft/lorahub.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <nlopt.hpp>
 #include <set>
 
-#include "core/io/safetensors.h"
-#include "core/ops.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::peft {
 

@@ -37,9 +37,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/bert.h"
-#include "peft/adapter_io.h"
-#include "peft/lorahub_head.h"
+#include "tinytune/nn/bert.h"
+#include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/lorahub_head.h"
 
 namespace tt::peft {
 

@@ -1,9 +1,9 @@
-#include "peft/lorahub_head.h"
+#include "tinytune/peft/lorahub_head.h"
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/ops.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::peft {
 

@@ -42,7 +42,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "nn/linear.h"
+#include "tinytune/nn/linear.h"
 
 namespace tt::peft {
 

@@ -1,13 +1,13 @@
-#include "peft/peft.h"
+#include "tinytune/peft/peft.h"
 
 #include <algorithm>
 #include <unordered_set>
 
-#include "core/ops.h"
-#include "peft/c3a.h"
-#include "peft/condlora.h"
-#include "peft/goft.h"
-#include "peft/lora.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/peft/c3a.h"
+#include "tinytune/peft/condlora.h"
+#include "tinytune/peft/goft.h"
+#include "tinytune/peft/lora.h"
 
 namespace tt::peft {
 

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "nn/linear.h"
-#include "peft/adapter.h"
+#include "tinytune/nn/linear.h"
+#include "tinytune/peft/adapter.h"
 
 namespace tt::peft {
 

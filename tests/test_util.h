@@ -10,8 +10,8 @@
 #include <random>
 #include <string>
 
-#include "core/autograd/gradcheck.h"
-#include "core/ops.h"
+#include "tinytune/core/autograd/gradcheck.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::test {
 

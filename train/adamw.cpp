@@ -1,7 +1,7 @@
-#include "train/adamw.h"
+#include "tinytune/train/adamw.h"
 
-#include "core/error.h"
-#include "core/ops/adamw_step/adamw_step.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/ops/adamw_step/adamw_step.h"
 
 namespace tt::train {
 

@@ -1,4 +1,4 @@
-#include "train/checkpoint.h"
+#include "tinytune/train/checkpoint.h"
 
 #include <fcntl.h>
 #include <hdf5.h>
@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
-#include "core/utf8.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/utf8.h"
 
 namespace tt::train {
 

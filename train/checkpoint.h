@@ -34,7 +34,7 @@
 #include <map>
 #include <string>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::train {
 

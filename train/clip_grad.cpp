@@ -1,9 +1,9 @@
-#include "train/clip_grad.h"
+#include "tinytune/train/clip_grad.h"
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/ops.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/ops.h"
 
 namespace tt::train {
 

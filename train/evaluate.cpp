@@ -1,7 +1,7 @@
-#include "train/evaluate.h"
+#include "tinytune/train/evaluate.h"
 
-#include "core/ops.h"
-#include "data/metrics.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/data/metrics.h"
 
 namespace tt::train {
 

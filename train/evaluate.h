@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "data/batching.h"
-#include "data/glue.h"
-#include "nn/bert.h"
+#include "tinytune/data/batching.h"
+#include "tinytune/data/glue.h"
+#include "tinytune/nn/bert.h"
 
 namespace tt::train {
 

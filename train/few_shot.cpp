@@ -1,7 +1,7 @@
-#include "train/few_shot.h"
+#include "tinytune/train/few_shot.h"
 
-#include "core/error.h"
-#include "data/batching.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/batching.h"
 
 namespace tt::train {
 

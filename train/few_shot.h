@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "data/glue.h"
+#include "tinytune/data/glue.h"
 
 namespace tt::train {
 

@@ -1,8 +1,8 @@
-#include "train/lr_schedule.h"
+#include "tinytune/train/lr_schedule.h"
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::train {
 

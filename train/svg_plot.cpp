@@ -1,10 +1,10 @@
-#include "train/svg_plot.h"
+#include "tinytune/train/svg_plot.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
 
-#include "core/io/atomic_file.h"
+#include "tinytune/core/io/atomic_file.h"
 
 namespace tt::train {
 

@@ -1,9 +1,9 @@
-#include "train/train_config.h"
+#include "tinytune/train/train_config.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::train {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "peft/peft.h"
+#include "tinytune/peft/peft.h"
 
 namespace tt::train {
 

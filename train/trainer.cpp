@@ -1,4 +1,4 @@
-#include "train/trainer.h"
+#include "tinytune/train/trainer.h"
 
 #include <omp.h>
 #include <unistd.h>
@@ -11,23 +11,23 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/autocast.h"
-#include "core/cuda/allocator.h"
-#include "core/cuda/runtime.h"
-#include "core/io/atomic_file.h"
-#include "core/ops.h"
-#include "data/batching.h"
-#include "data/wordpiece.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/adapter_io.h"
-#include "peft/peft.h"
-#include "train/adamw.h"
-#include "train/checkpoint.h"
-#include "train/clip_grad.h"
-#include "train/evaluate.h"
-#include "train/few_shot.h"
-#include "train/lr_schedule.h"
-#include "train/svg_plot.h"
+#include "tinytune/core/autocast.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/io/atomic_file.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/data/batching.h"
+#include "tinytune/data/wordpiece.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/peft.h"
+#include "tinytune/train/adamw.h"
+#include "tinytune/train/checkpoint.h"
+#include "tinytune/train/clip_grad.h"
+#include "tinytune/train/evaluate.h"
+#include "tinytune/train/few_shot.h"
+#include "tinytune/train/lr_schedule.h"
+#include "tinytune/train/svg_plot.h"
 
 namespace tt::train {
 

@@ -18,7 +18,7 @@
 #include <map>
 #include <string>
 
-#include "train/train_config.h"
+#include "tinytune/train/train_config.h"
 
 namespace tt::train {
 

@@ -1,10 +1,10 @@
-#include "core/autograd/engine.h"
+#include "tinytune/core/autograd/engine.h"
 
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/autograd/node.h"
-#include "core/ops/binary/binary.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/ops/binary/binary.h"
 
 namespace tt {
 

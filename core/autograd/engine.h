@@ -1,7 +1,7 @@
 // The backward pass: a topological walk from the output, summing gradients where a tensor
 // fed several ops, and accumulating into the .grad of leaves.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -1,4 +1,4 @@
-#include "core/autograd/grad_mode.h"
+#include "tinytune/core/autograd/grad_mode.h"
 
 namespace tt {
 

@@ -1,12 +1,12 @@
-#include "core/autograd/gradcheck.h"
+#include "tinytune/core/autograd/gradcheck.h"
 
 #include <cmath>
 #include <sstream>
 
-#include "core/autograd/grad_mode.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/reduce/reduce.h"
-#include "core/random.h"
+#include "tinytune/core/autograd/grad_mode.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/reduce/reduce.h"
+#include "tinytune/core/random.h"
 
 namespace tt {
 

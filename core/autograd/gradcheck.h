@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -12,8 +12,8 @@
 #include <memory>
 #include <vector>
 
-#include "core/autograd/grad_mode.h"
-#include "core/tensor.h"
+#include "tinytune/core/autograd/grad_mode.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

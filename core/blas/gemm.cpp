@@ -1,12 +1,12 @@
 // GEMM backend selection and the dispatching entry points (see gemm.h).
-#include "core/blas/gemm.h"
+#include "tinytune/core/blas/gemm.h"
 
 #include <algorithm>
 
 #include <atomic>
 #include <cstdlib>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::blas {
 

@@ -42,8 +42,8 @@
 #include <cstring>
 #include <memory>
 
-#include "core/blas/gemm.h"
-#include "core/error.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/error.h"
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>

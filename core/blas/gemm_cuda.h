@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/dtype.h"
+#include "tinytune/core/dtype.h"
 
 namespace tt::blas {
 

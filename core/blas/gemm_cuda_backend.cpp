@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/blas/gemm_cuda.h"
-#include "core/error.h"
+#include "tinytune/core/blas/gemm_cuda.h"
+#include "tinytune/core/error.h"
 
 namespace tt::blas {
 

@@ -37,13 +37,13 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/blas/gemm_cuda.h"
-#include "core/blas/gemm_cuda_internal.h"
-#include "core/cuda/allocator.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/launch.h"
-#include "core/cuda/stream.h"
-#include "core/error.h"
+#include "tinytune/core/blas/gemm_cuda.h"
+#include "tinytune/core/blas/gemm_cuda_internal.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/error.h"
 
 namespace tt::blas {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/blas/gemm_cuda.h"
+#include "tinytune/core/blas/gemm_cuda.h"
 
 namespace tt::blas::detail {
 

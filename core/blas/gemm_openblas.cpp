@@ -6,8 +6,8 @@
 #include <climits>
 #include <mutex>
 
-#include "core/blas/gemm.h"
-#include "core/error.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/error.h"
 
 namespace tt::blas {
 

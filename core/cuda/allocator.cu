@@ -7,10 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/cuda/allocator.h"
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/runtime.h"
-#include "core/error.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/error.h"
 
 namespace tt::cuda {
 

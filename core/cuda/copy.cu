@@ -1,6 +1,6 @@
 // Strided copy with dtype conversion, fill, and host<->device transfers (core/cuda/copy.h).
-#include "core/cuda/copy.h"
-#include "core/cuda/launch.h"
+#include "tinytune/core/cuda/copy.h"
+#include "tinytune/core/cuda/launch.h"
 
 namespace tt::cuda {
 

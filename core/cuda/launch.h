@@ -18,11 +18,11 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/stream.h"
-#include "core/error.h"
-#include "core/shape.h"
-#include "core/tensor.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/shape.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cuda {
 

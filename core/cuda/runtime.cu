@@ -2,10 +2,10 @@
 // core/cuda/cuda_check.h.
 #include <atomic>
 
-#include "core/cuda/cuda_check.h"
-#include "core/cuda/runtime.h"
-#include "core/cuda/stream.h"
-#include "core/error.h"
+#include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/cuda/stream.h"
+#include "tinytune/core/error.h"
 
 namespace tt::cuda {
 

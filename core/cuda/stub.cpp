@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/cuda/allocator.h"
-#include "core/cuda/runtime.h"
-#include "core/error.h"
+#include "tinytune/core/cuda/allocator.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/error.h"
 
 namespace tt::cuda {
 

@@ -1,11 +1,11 @@
-#include "core/io/atomic_file.h"
+#include "tinytune/core/io/atomic_file.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.h"
+#include "tinytune/core/error.h"
 
 namespace tt::io {
 

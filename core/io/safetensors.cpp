@@ -1,4 +1,4 @@
-#include "core/io/safetensors.h"
+#include "tinytune/core/io/safetensors.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
-#include "core/io/atomic_file.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/io/atomic_file.h"
 
 namespace tt::io {
 

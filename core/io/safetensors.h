@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::io {
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include "core/shape.h"
+#include "tinytune/core/shape.h"
 
 namespace tt {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "data/glue.h"
-#include "data/wordpiece.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/glue.h"
+#include "tinytune/data/wordpiece.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "data/sentencepiece_tokenizer.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/sentencepiece_tokenizer.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a SentencePiece model on one column of a TSV file"};

@@ -2,7 +2,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/io/atomic_file.h"
+#include "tinytune/core/io/atomic_file.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -9,9 +9,9 @@
 #include <limits>
 #include <random>
 
-#include "core/autocast.h"
-#include "core/dtype.h"
-#include "core/ops.h"
+#include "tinytune/core/autocast.h"
+#include "tinytune/core/dtype.h"
+#include "tinytune/core/ops.h"
 #include "tests/test_util.h"
 
 namespace {

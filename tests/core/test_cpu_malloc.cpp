@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "core/cpu_malloc.h"
+#include "tinytune/core/cpu_malloc.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/ops.h"
-#include "core/ops/fast_math.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/core/ops/fast_math.h"
 
 TEST_CASE("fast_math: float exp within 3 ulp of the true value over its range") {
   double worst = 0;

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/blas/gemm.h"
-#include "core/error.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/error.h"
 
 namespace {
 

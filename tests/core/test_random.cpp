@@ -1,5 +1,5 @@
 // The counter-based generator: reproducible, order-independent, statistically sane.
-#include "core/random_math.h"
+#include "tinytune/core/random_math.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/random_math.h"
+#include "tinytune/core/random_math.h"
 #include "tests/test_util.h"
 
 using namespace tt;

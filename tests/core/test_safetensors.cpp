@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "core/io/safetensors.h"
-#include "core/ops.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -1,7 +1,7 @@
 // The one UTF-8 validator (core/utf8.h) used by the GLUE reader, tokenizers and checkpoints.
 #include <doctest/doctest.h>
 
-#include "core/utf8.h"
+#include "tinytune/core/utf8.h"
 
 using tt::find_invalid_utf8;
 

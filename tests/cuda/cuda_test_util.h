@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/cuda/runtime.h"
-#include "core/ops.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops.h"
 #include "tests/test_util.h"
 
 #define TT_SKIP_WITHOUT_CUDA()                 \

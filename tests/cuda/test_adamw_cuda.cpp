@@ -5,7 +5,7 @@
 // (per-tensor floor the same fraction of the tensor's largest value): the two devices may
 // fuse different multiply-adds.
 #include "tests/cuda/cuda_test_util.h"
-#include "train/adamw.h"
+#include "tinytune/train/adamw.h"
 
 using namespace tt;
 using namespace tt::test;

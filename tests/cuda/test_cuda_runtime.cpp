@@ -1,6 +1,6 @@
 // The CUDA runtime, allocator and stream (core/cuda/): device discovery, the caching
 // allocator's reuse and accounting, the error for an impossible allocation.
-#include "core/cuda/allocator.h"
+#include "tinytune/core/cuda/allocator.h"
 #include "tests/cuda/cuda_test_util.h"
 
 using namespace tt;

@@ -4,9 +4,9 @@
 // the length limit's error. Tolerances: DESIGN.md's f32 1e-5 and f64 1e-12 relative, with a
 // per-tensor floor the same fraction of the tensor's largest value (FFT rounding is relative
 // to the row's scale, not to each bin).
-#include "core/ops/fft/fft.h"
-#include "core/ops/fft/spectral_mix.h"
-#include "peft/c3a.h"
+#include "tinytune/core/ops/fft/fft.h"
+#include "tinytune/core/ops/fft/spectral_mix.h"
+#include "tinytune/peft/c3a.h"
 #include "tests/cuda/cuda_test_util.h"
 
 using namespace tt;

@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "core/autocast.h"
-#include "core/blas/gemm.h"
-#include "core/blas/gemm_cuda.h"
+#include "tinytune/core/autocast.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/blas/gemm_cuda.h"
 #include "tests/cuda/cuda_test_util.h"
 
 namespace {

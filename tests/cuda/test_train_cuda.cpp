@@ -13,14 +13,14 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "core/random.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/adapter_io.h"
-#include "peft/peft.h"
+#include "tinytune/core/random.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/peft.h"
 #include "tests/cuda/cuda_test_util.h"
 #include "tests/peft/random_adapter.h"
 #include "tests/train/tiny_glue_setup.h"
-#include "train/trainer.h"
+#include "tinytune/train/trainer.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
-#include "data/batching.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/batching.h"
 
 using namespace tt;
 using namespace tt::data;

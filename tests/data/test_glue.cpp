@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "core/error.h"
-#include "data/glue.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/glue.h"
 
 using namespace tt;
 using namespace tt::data;

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "data/metrics.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/metrics.h"
 
 using namespace tt;
 using namespace tt::data;

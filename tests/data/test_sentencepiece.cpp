@@ -7,8 +7,8 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "core/error.h"
-#include "data/sentencepiece_tokenizer.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/sentencepiece_tokenizer.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "data/wordpiece.h"
+#include "tinytune/core/error.h"
+#include "tinytune/data/wordpiece.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
 #include "tests/test_util.h"
 
 using namespace tt;

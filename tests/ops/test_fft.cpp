@@ -9,9 +9,9 @@
 #include <tuple>
 #include <vector>
 
-#include "core/io/safetensors.h"
-#include "core/ops/fft/fft.h"
-#include "core/ops/fft/spectral_mix.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops/fft/fft.h"
+#include "tinytune/core/ops/fft/spectral_mix.h"
 #include "tests/test_util.h"
 
 using namespace tt;

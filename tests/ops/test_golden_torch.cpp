@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "core/io/safetensors.h"
-#include "core/ops.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops.h"
 
 using namespace tt;
 

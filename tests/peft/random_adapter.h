@@ -2,8 +2,8 @@
 // apply_peft adapted: a test of saving, loading, composing or moving adapters then sees
 // non-trivial factors (an identity adapter, LoRA's B = 0, would pass many wrong checks).
 #pragma once
-#include "core/ops.h"
-#include "peft/adapter_io.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/peft/adapter_io.h"
 
 namespace tt::test {
 

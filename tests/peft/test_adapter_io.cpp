@@ -7,13 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/adapter_io.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/adapter_io.h"
 #include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
-#include "train/checkpoint.h"
-#include "train/trainer.h"
+#include "tinytune/train/checkpoint.h"
+#include "tinytune/train/trainer.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <string>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/c3a.h"
-#include "peft/peft.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/c3a.h"
+#include "tinytune/peft/peft.h"
 #include "tests/test_util.h"
 
 using namespace tt;

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/adapter_io.h"
-#include "peft/condlora.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/condlora.h"
 #include "tests/test_util.h"
 
 using namespace tt;

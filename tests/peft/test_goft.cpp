@@ -3,12 +3,12 @@
 // regulariser, float64 gradchecks through the adapters, and a few AdamW steps that learn.
 #include <algorithm>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/goft.h"
-#include "peft/peft.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/goft.h"
+#include "tinytune/peft/peft.h"
 #include "tests/test_util.h"
-#include "train/adamw.h"
+#include "tinytune/train/adamw.h"
 
 using namespace tt;
 using Inputs = std::vector<Tensor>;

@@ -1,9 +1,9 @@
 // LoRA on the tiny HF BERT fixture: identity at step 0, HF PEFT's names and counts, freezing,
 // gradients reaching only the adapters and the head, and bad arguments.
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/lora.h"
-#include "peft/peft.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/lora.h"
+#include "tinytune/peft/peft.h"
 #include "tests/test_util.h"
 
 using namespace tt;

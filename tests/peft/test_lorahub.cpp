@@ -10,12 +10,12 @@
 #include <random>
 #include <set>
 
-#include "core/io/safetensors.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/lorahub.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/lorahub.h"
 #include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
-#include "train/few_shot.h"
+#include "tinytune/train/few_shot.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "core/ops.h"
-#include "train/checkpoint.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/train/checkpoint.h"
 #include "tests/test_util.h"
 
 using namespace tt;

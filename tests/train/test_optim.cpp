@@ -2,12 +2,12 @@
 // replayed from tests/fixtures/optim_reference.safetensors (tests/reference/make_optim.py).
 #include <cmath>
 
-#include "core/io/safetensors.h"
-#include "core/random.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/random.h"
 #include "tests/test_util.h"
-#include "train/adamw.h"
-#include "train/clip_grad.h"
-#include "train/lr_schedule.h"
+#include "tinytune/train/adamw.h"
+#include "tinytune/train/clip_grad.h"
+#include "tinytune/train/lr_schedule.h"
 
 using namespace tt;
 using tt::test::max_relative_error;

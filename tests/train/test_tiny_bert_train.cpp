@@ -4,14 +4,14 @@
 // sides). Then the training-mode gradients, dropout on, against finite differences in f64.
 #include <functional>
 
-#include "core/io/safetensors.h"
-#include "core/random.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/peft.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/random.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/peft.h"
 #include "tests/peft/random_adapter.h"
 #include "tests/test_util.h"
-#include "train/adamw.h"
-#include "train/clip_grad.h"
+#include "tinytune/train/adamw.h"
+#include "tinytune/train/clip_grad.h"
 
 using namespace tt;
 using tt::test::max_relative_error;

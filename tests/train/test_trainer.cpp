@@ -7,10 +7,10 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
-#include "core/cuda/runtime.h"
+#include "tinytune/core/cuda/runtime.h"
 #include "tests/test_util.h"
 #include "tests/train/tiny_glue_setup.h"
-#include "train/trainer.h"
+#include "tinytune/train/trainer.h"
 
 using namespace tt;
 using tt::test::eval_steps;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "train/train_config.h"
+#include "tinytune/train/train_config.h"
 
 namespace tt::test {
 

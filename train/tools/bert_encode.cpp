@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/autograd/grad_mode.h"
-#include "core/blas/gemm.h"
-#include "core/cpu_malloc.h"
-#include "core/io/safetensors.h"
-#include "data/batching.h"
-#include "data/wordpiece.h"
-#include "nn/hf_checkpoint.h"
+#include "tinytune/core/autograd/grad_mode.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/cpu_malloc.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/data/batching.h"
+#include "tinytune/data/wordpiece.h"
+#include "tinytune/nn/hf_checkpoint.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

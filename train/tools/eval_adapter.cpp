@@ -16,15 +16,15 @@
 #include <iostream>
 #include <omp.h>
 
-#include "core/cpu_malloc.h"
-#include "core/io/safetensors.h"
-#include "core/ops.h"
-#include "data/batching.h"
-#include "data/wordpiece.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/adapter_io.h"
-#include "peft/condlora.h"
-#include "train/evaluate.h"
+#include "tinytune/core/cpu_malloc.h"
+#include "tinytune/core/io/safetensors.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/data/batching.h"
+#include "tinytune/data/wordpiece.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/condlora.h"
+#include "tinytune/train/evaluate.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

@@ -21,15 +21,15 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/cpu_malloc.h"
-#include "core/io/atomic_file.h"
-#include "core/ops.h"
-#include "data/batching.h"
-#include "data/wordpiece.h"
-#include "nn/hf_checkpoint.h"
-#include "peft/lorahub.h"
-#include "train/evaluate.h"
-#include "train/few_shot.h"
+#include "tinytune/core/cpu_malloc.h"
+#include "tinytune/core/io/atomic_file.h"
+#include "tinytune/core/ops.h"
+#include "tinytune/data/batching.h"
+#include "tinytune/data/wordpiece.h"
+#include "tinytune/nn/hf_checkpoint.h"
+#include "tinytune/peft/lorahub.h"
+#include "tinytune/train/evaluate.h"
+#include "tinytune/train/few_shot.h"
 
 using namespace tt;
 namespace fs = std::filesystem;

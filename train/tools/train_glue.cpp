@@ -6,10 +6,10 @@
 #include <csignal>
 #include <iostream>
 
-#include "core/cpu_malloc.h"
-#include "core/error.h"
-#include "train/evaluate.h"
-#include "train/trainer.h"
+#include "tinytune/core/cpu_malloc.h"
+#include "tinytune/core/error.h"
+#include "tinytune/train/evaluate.h"
+#include "tinytune/train/trainer.h"
 
 using namespace tt;
 

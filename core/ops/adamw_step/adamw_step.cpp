@@ -8,12 +8,12 @@
 // CPU: a loop per tensor (adamw_step_cpu.cpp). CUDA: one launch per dtype updates every tensor
 // of the list (a device table of pointers and sizes, chunked over blocks: llm.c / apex's
 // multi_tensor_apply), so an optimizer step over 200 parameters is one kernel, not 200.
-#include "core/ops/adamw_step/adamw_step.h"
+#include "tinytune/core/ops/adamw_step/adamw_step.h"
 
 #include <cmath>
 
-#include "core/cuda/runtime.h"
-#include "core/ops/adamw_step/adamw_step_kernels.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/adamw_step/adamw_step_kernels.h"
 
 namespace tt {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -2,7 +2,7 @@
 // The arithmetic is PyTorch's single-tensor AdamW, constants rounded to T first.
 #include <cmath>
 
-#include "core/ops/adamw_step/adamw_step_kernels.h"
+#include "tinytune/core/ops/adamw_step/adamw_step_kernels.h"
 
 namespace tt::cpu {
 

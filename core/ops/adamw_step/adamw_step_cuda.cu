@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "core/cuda/copy.h"
-#include "core/cuda/launch.h"
-#include "core/ops/adamw_step/adamw_step_kernels.h"
+#include "tinytune/core/cuda/copy.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/adamw_step/adamw_step_kernels.h"
 
 namespace tt::cuda {
 

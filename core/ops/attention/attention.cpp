@@ -19,15 +19,15 @@
 // counters (the counters bernoulli() would take for the composite: same seed, same mask).
 // The fused output and gradients live in [batch, seq, heads, head_dim] storage viewed as
 // [batch, heads, seq, head_dim], so merging the heads afterwards (BERT) is a free view.
-#include "core/ops/attention/attention.h"
+#include "tinytune/core/ops/attention/attention.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/attention/attention_kernels.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/dropout/dropout.h"
-#include "core/ops/matmul/matmul.h"
-#include "core/ops/softmax/softmax.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/attention/attention_kernels.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/dropout/dropout.h"
+#include "tinytune/core/ops/matmul/matmul.h"
+#include "tinytune/core/ops/softmax/softmax.h"
 
 namespace tt {
 

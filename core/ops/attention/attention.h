@@ -1,8 +1,8 @@
 // Scaled dot-product attention, as BERT's self-attention computes it:
 //   out = dropout(softmax(scale * q kᵀ + mask)) v
 #pragma once
-#include "core/random.h"
-#include "core/tensor.h"
+#include "tinytune/core/random.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

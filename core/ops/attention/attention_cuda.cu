@@ -27,9 +27,9 @@
 // Accumulation is f32 throughout (inputs and outputs are f32); exp is expf.
 #include <cfloat>
 
-#include "core/cuda/launch.h"
-#include "core/ops/attention/attention_kernels.h"
-#include "core/random_math.h"  // Philox only: integer ops and exact conversions (no FMA issue)
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/attention/attention_kernels.h"
+#include "tinytune/core/random_math.h"  // Philox only: integer ops and exact conversions (no FMA issue)
 
 namespace tt::cuda {
 

@@ -9,7 +9,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cuda {
 

@@ -5,13 +5,13 @@
 // CPU: the composite gelu(add(x, b)): the op's definition and test oracle, differentiated by
 // autograd. CUDA: the forward reads x and b once and writes y (u is never stored); the backward
 // recomputes u from the saved x and b, writes dx and sums db per column without atomics.
-#include "core/ops/bias_gelu/bias_gelu.h"
+#include "tinytune/core/ops/bias_gelu/bias_gelu.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/bias_gelu/bias_gelu_kernels.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/unary/unary.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/bias_gelu/bias_gelu_kernels.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/unary/unary.h"
 
 namespace tt {
 

@@ -1,6 +1,6 @@
 // bias + GELU fused: gelu(x + bias), the activation after BERT's intermediate dense layer.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -6,8 +6,8 @@
 // a partial bias gradient for its chunk (neighbouring threads read neighbouring columns, so
 // loads coalesce); a second kernel adds the chunks' partials in order. No atomics: the bias
 // gradient has the same bits on every run.
-#include "core/cuda/launch.h"
-#include "core/ops/bias_gelu/bias_gelu_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/bias_gelu/bias_gelu_kernels.h"
 
 namespace tt::cuda {
 

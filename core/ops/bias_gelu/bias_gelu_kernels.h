@@ -1,7 +1,7 @@
 // Kernel entry points of bias_gelu: CUDA only (the CPU path is the composite of add and gelu).
 // x, y, grad_y, grad_x are contiguous [rows, D]; bias and grad_bias [D].
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cuda {
 

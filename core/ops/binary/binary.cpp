@@ -6,13 +6,13 @@
 //   sub: da = g,            db = -g
 //   mul: da = g * b,        db = g * a
 //   div: da = g / b,        db = -g * a / b^2
-#include "core/ops/binary/binary.h"
+#include "tinytune/core/ops/binary/binary.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/binary/binary_kernels.h"
-#include "core/ops/reduce/reduce.h"
-#include "core/ops/unary/unary.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/binary/binary_kernels.h"
+#include "tinytune/core/ops/reduce/reduce.h"
+#include "tinytune/core/ops/unary/unary.h"
 
 namespace tt {
 

@@ -1,6 +1,6 @@
 // Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, and their scalar forms.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

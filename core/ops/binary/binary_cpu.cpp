@@ -1,7 +1,7 @@
 // CPU kernels of add/sub/mul/div: a flat loop when both inputs are contiguous (or one is a
 // scalar), the strided broadcast iterator otherwise.
-#include "core/ops/binary/binary_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/binary/binary_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

@@ -1,8 +1,8 @@
 // CUDA kernels of add/sub/mul/div: a flat kernel when both inputs are contiguous with the
 // output's shape, else one that reads each input through its broadcast strides (stride 0 on
 // broadcast dims; scalars and non-contiguous views included). One thread per output element.
-#include "core/cuda/launch.h"
-#include "core/ops/binary/binary_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/binary/binary_kernels.h"
 
 namespace tt::cuda {
 

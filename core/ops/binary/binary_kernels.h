@@ -1,6 +1,6 @@
 // Kernel entry points of the binary ops (one per device), called by binary.cpp.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

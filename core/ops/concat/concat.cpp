@@ -3,9 +3,9 @@
 // Forward:  each input is copied into its slice [start_i, start_i + n_i) of the output's dim.
 // Backward: dx_i = g.narrow(dim, start_i, n_i).
 // No kernel of its own: copy_into's strided copy (CPU loop or CUDA kernel) does both ways.
-#include "core/ops/concat/concat.h"
+#include "tinytune/core/ops/concat/concat.h"
 
-#include "core/autograd/node.h"
+#include "tinytune/core/autograd/node.h"
 
 namespace tt {
 

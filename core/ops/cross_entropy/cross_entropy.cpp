@@ -5,13 +5,13 @@
 // The softmax is recomputed in the backward rather than stored (N×C floats saved per step).
 // CUDA: fused per row (cross_entropy_cuda.cu); the targets are checked and counted on the host
 // (one small copy of the [N] targets per call), and the loss stays on the device.
-#include "core/ops/cross_entropy/cross_entropy.h"
+#include "tinytune/core/ops/cross_entropy/cross_entropy.h"
 
 #include <limits>
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/cross_entropy/cross_entropy_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/cross_entropy/cross_entropy_kernels.h"
 
 namespace tt {
 

@@ -1,7 +1,7 @@
 // Cross-entropy from logits (log_softmax + negative log-likelihood, fused), mean over the rows
 // whose target is not ignore_index — PyTorch's F.cross_entropy with reduction='mean'.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -1,8 +1,8 @@
 // CPU cross-entropy kernels: one row per thread, max-shifted exponentials.
 #include <cmath>
 
-#include "core/ops/cross_entropy/cross_entropy_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/cross_entropy/cross_entropy_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

@@ -7,9 +7,9 @@
 // losses in a fixed order and writes total / count: the loss has the same bits on every run.
 // Backward: the same row groups recompute (max, sum) and write
 // dx = (g / count) * (softmax - onehot), reading g from the device (no host round trip).
-#include "core/cuda/launch.h"
-#include "core/cuda/row_reduce.cuh"
-#include "core/ops/cross_entropy/cross_entropy_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/cuda/row_reduce.cuh"
+#include "tinytune/core/ops/cross_entropy/cross_entropy_kernels.h"
 
 namespace tt::cuda {
 

@@ -2,7 +2,7 @@
 // in cross_entropy_cuda.cu, built only with CUDA). logits contiguous [N, C], target contiguous
 // i64 [N] on the logits' device, already range-checked.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 

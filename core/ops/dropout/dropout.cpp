@@ -7,12 +7,12 @@
 // pass without storing the mask, and the backward regenerates it from the generator's seed and
 // first counter. Both devices give the composite's bits (tests/ops/test_fused_ops.cpp,
 // tests/cuda/test_cuda_ops.cpp).
-#include "core/ops/dropout/dropout.h"
+#include "tinytune/core/ops/dropout/dropout.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/dropout/dropout_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/dropout/dropout_kernels.h"
 
 namespace tt {
 

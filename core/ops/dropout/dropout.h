@@ -1,8 +1,8 @@
 // Inverted dropout: in training, zero each element with probability p and scale the rest by
 // 1/(1-p); in eval mode, the identity.
 #pragma once
-#include "core/random.h"
-#include "core/tensor.h"
+#include "tinytune/core/random.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

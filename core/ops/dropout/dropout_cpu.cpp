@@ -15,9 +15,9 @@
 #include <immintrin.h>
 #endif
 
-#include "core/ops/dropout/dropout_kernels.h"
-#include "core/ops/iterate.h"
-#include "core/random_math.h"
+#include "tinytune/core/ops/dropout/dropout_kernels.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/random_math.h"
 
 namespace tt::cpu {
 

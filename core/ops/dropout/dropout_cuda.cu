@@ -1,9 +1,9 @@
 // CUDA dropout: the mask is recomputed from the Philox counters, never stored. The keep test
 // (u < 1 - p in double) and the scale (1 / (1 - p) rounded to T) are bernoulli's and mul's on
 // the CPU, so the output equals the CPU composite bit for bit.
-#include "core/cuda/launch.h"
-#include "core/ops/dropout/dropout_kernels.h"
-#include "core/random_math.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/dropout/dropout_kernels.h"
+#include "tinytune/core/random_math.h"
 
 namespace tt::cuda {
 

@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 void dropout_apply(const Tensor& in, const Tensor& out, double p, uint64_t seed, uint64_t start);

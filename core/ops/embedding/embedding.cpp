@@ -4,11 +4,11 @@
 // Backward: dW[v, :] = Σ_{n : idx[n] = v} g[n, :]   (a scatter-add; rows repeat in a batch)
 // Indices are range-checked on the host (a CUDA index tensor is copied there once) and used on
 // the weight's device (CPU indices for a CUDA table are copied to it: BERT's position ids).
-#include "core/ops/embedding/embedding.h"
+#include "tinytune/core/ops/embedding/embedding.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/embedding/embedding_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/embedding/embedding_kernels.h"
 
 namespace tt {
 

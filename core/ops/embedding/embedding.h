@@ -1,6 +1,6 @@
 // Embedding lookup: rows of a [num_embeddings, dim] table picked by integer indices.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -3,8 +3,8 @@
 // embedding dim, so no two threads touch the same element.
 #include <cstring>
 
-#include "core/ops/embedding/embedding_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/embedding/embedding_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

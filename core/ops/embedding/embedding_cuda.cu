@@ -17,9 +17,9 @@
 
 #include <climits>
 
-#include "core/cuda/launch.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/embedding/embedding_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/embedding/embedding_kernels.h"
 
 namespace tt::cuda {
 

@@ -2,7 +2,7 @@
 // embedding_cuda.cu, built only with CUDA). indices are contiguous i64 on the weight's device,
 // already range-checked.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 

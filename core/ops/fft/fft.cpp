@@ -22,11 +22,11 @@
 //              dL/dX_k = (c_k / n) Σ_t g_t e^{-iθkt} = (c_k / n) · rfft(g)_k
 //           whose imaginary part is 0 at k = 0 and k = n/2 (the ignored inputs get no gradient).
 // Each backward is one kernel of the same cost as its forward (fft_kernels.h).
-#include "core/ops/fft/fft.h"
+#include "tinytune/core/ops/fft/fft.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/fft/fft_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/fft/fft_kernels.h"
 
 namespace tt {
 

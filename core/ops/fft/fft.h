@@ -16,7 +16,7 @@
 // in shared memory). Leading dims are a batch; both directions are differentiable (see fft.cpp
 // for the adjoints).
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

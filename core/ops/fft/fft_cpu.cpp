@@ -29,9 +29,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/ops/fft/fft_butterfly.h"
-#include "core/ops/fft/fft_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/fft/fft_butterfly.h"
+#include "tinytune/core/ops/fft/fft_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

@@ -14,9 +14,9 @@
 // is written by one thread in a fixed order: results are the same bits on every run.
 #include <algorithm>
 
-#include "core/cuda/launch.h"
-#include "core/ops/fft/fft_butterfly.h"
-#include "core/ops/fft/fft_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/fft/fft_butterfly.h"
+#include "tinytune/core/ops/fft/fft_kernels.h"
 
 namespace tt::cuda {
 

@@ -9,11 +9,11 @@
 //   dL/dw_ij = Σ_rows conj(G_i) x_j  (dRe w = Σ a(G) a(x) + b(G) b(x),
 //                                     dIm w = Σ a(G) b(x) - b(G) a(x), from the forward's terms)
 // Each backward is one kernel; grad_w sums the rows in a fixed order (reproducible bits).
-#include "core/ops/fft/spectral_mix.h"
+#include "tinytune/core/ops/fft/spectral_mix.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/fft/spectral_mix_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/fft/spectral_mix_kernels.h"
 
 namespace tt {
 

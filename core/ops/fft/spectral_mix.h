@@ -6,7 +6,7 @@
 // and w = rfft of the kernels, irfft(y, b) is Σ_j C(w_ij) x_j with C(w)[p, q] = w[(q-p) mod b]:
 // a circular cross-correlation, hence the conj. Differentiable in x and w.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/ops/fft/spectral_mix_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/fft/spectral_mix_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

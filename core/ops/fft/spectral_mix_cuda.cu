@@ -6,8 +6,8 @@
 // in a fixed order. One writer per output, no atomics: the same bits on every run.
 #include <algorithm>
 
-#include "core/cuda/launch.h"
-#include "core/ops/fft/spectral_mix_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/fft/spectral_mix_kernels.h"
 
 namespace tt::cuda {
 

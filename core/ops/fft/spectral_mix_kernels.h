@@ -6,7 +6,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

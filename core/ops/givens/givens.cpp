@@ -22,11 +22,11 @@
 //
 // givens_rotation_blocks: b_k = [[c, −s], [s, c]] with c = cos θ_k, s = sin θ_k;
 //   dL/dθ_k = −s·g00 − c·g01 + c·g10 − s·g11   (g = dL/db_k).
-#include "core/ops/givens/givens.h"
+#include "tinytune/core/ops/givens/givens.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/givens/givens_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/givens/givens_kernels.h"
 
 namespace tt {
 

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <vector>
 
-#include "core/ops/givens/givens.h"
-#include "core/ops/givens/givens_kernels.h"
-#include "core/ops/iterate.h"
+#include "tinytune/core/ops/givens/givens.h"
+#include "tinytune/core/ops/givens/givens_kernels.h"
+#include "tinytune/core/ops/iterate.h"
 
 namespace tt::cpu {
 

@@ -11,9 +11,9 @@
 // accumulator has one owner; at the end each block writes its partial sums and a second kernel
 // adds the chunks in order: deterministic, no atomics. Shared memory: (d + 6(d − 1)) elements,
 // ~112 KiB for d = 4096 in f32 (opt-in above 48 KiB); a d the device cannot hold is an error.
-#include "core/cuda/launch.h"
-#include "core/ops/givens/givens.h"
-#include "core/ops/givens/givens_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/givens/givens.h"
+#include "tinytune/core/ops/givens/givens_kernels.h"
 
 namespace tt::cuda {
 

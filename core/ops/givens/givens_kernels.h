@@ -2,7 +2,7 @@
 // / d); blocks contiguous [d − 1, 2, 2]; adjoint selects R x (stage 1 first, blocks as they are)
 // instead of Rᵀ x (stage L first, blocks transposed).
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 

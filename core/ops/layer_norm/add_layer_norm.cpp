@@ -6,11 +6,11 @@
 // CPU: the composite layer_norm(add(x, residual)): the op's definition and its test oracle,
 // differentiated by autograd. CUDA: one kernel reads x and residual once and writes y and s;
 // s, mean and rstd are saved, and the backward is layer_norm's backward kernel applied to s.
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/layer_norm/layer_norm.h"
-#include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/layer_norm/layer_norm.h"
+#include "tinytune/core/ops/layer_norm/layer_norm_kernels.h"
 
 namespace tt {
 

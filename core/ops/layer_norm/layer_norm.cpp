@@ -6,11 +6,11 @@
 // Backward, with gh = g * w:
 //   dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat))
 //   dw = Σ_rows g * xhat,   db = Σ_rows g
-#include "core/ops/layer_norm/layer_norm.h"
+#include "tinytune/core/ops/layer_norm/layer_norm.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/layer_norm/layer_norm_kernels.h"
 
 namespace tt {
 

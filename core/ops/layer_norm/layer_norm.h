@@ -1,7 +1,7 @@
 // Layer normalisation over the last dim (BERT's LayerNorm; PyTorch's eps default is 1e-5,
 // BERT's config uses 1e-12), and its fused form with the residual add in front.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <vector>
 
-#include "core/ops/iterate.h"
-#include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/ops/layer_norm/layer_norm_kernels.h"
 
 namespace tt::cpu {
 

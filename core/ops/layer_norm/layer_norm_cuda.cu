@@ -9,9 +9,9 @@
 // and bias gradients are column sums over rows, done without atomics: one thread per column
 // sums a fixed chunk of rows in order into a partial row, then one thread per column adds the
 // chunks' partials in order. Bitwise reproducible whatever the launch timing.
-#include "core/cuda/launch.h"
-#include "core/cuda/row_reduce.cuh"
-#include "core/ops/layer_norm/layer_norm_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/cuda/row_reduce.cuh"
+#include "tinytune/core/ops/layer_norm/layer_norm_kernels.h"
 
 namespace tt::cuda {
 

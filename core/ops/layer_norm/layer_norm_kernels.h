@@ -2,7 +2,7 @@
 // ones are defined in layer_norm_cuda.cu, built only with CUDA). x, residual, sum, y and the
 // gradients are contiguous [rows, D]; mean and rstd [rows]; weight and bias [D] or undefined.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 

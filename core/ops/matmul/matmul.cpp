@@ -7,13 +7,13 @@
 // Precision: CPU always computes in the tensors' dtype (f32 or f64). On CUDA (f32 only), under
 // bf16 autocast (core/autocast.h) both products round their inputs to bf16 and accumulate in
 // fp32; the backward uses the precision its forward used, whatever the switch says then.
-#include "core/ops/matmul/matmul.h"
+#include "tinytune/core/ops/matmul/matmul.h"
 
-#include "core/autocast.h"
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/matmul/matmul_kernels.h"
-#include "core/ops/reduce/reduce.h"
+#include "tinytune/core/autocast.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/matmul/matmul_kernels.h"
+#include "tinytune/core/ops/reduce/reduce.h"
 
 namespace tt {
 

@@ -5,8 +5,8 @@
 // inside GEMM.
 #include <omp.h>
 
-#include "core/blas/gemm.h"
-#include "core/ops/matmul/matmul_kernels.h"
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/ops/matmul/matmul_kernels.h"
 
 namespace tt::cpu {
 

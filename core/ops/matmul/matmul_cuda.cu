@@ -16,9 +16,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/blas/gemm_cuda.h"
-#include "core/cuda/launch.h"
-#include "core/ops/matmul/matmul_kernels.h"
+#include "tinytune/core/blas/gemm_cuda.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/matmul/matmul_kernels.h"
 
 namespace tt::cuda {
 

@@ -2,7 +2,7 @@
 // to out's; out contiguous [batch..., M, N]. a and b may be strided (transposed views are
 // passed to GEMM as transposes, without a copy).
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

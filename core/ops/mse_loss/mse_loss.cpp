@@ -1,9 +1,9 @@
 // mse_loss = mean((input - target)^2), composed of basic ops, whose backward rules give
 //   d input = 2 (input - target) g / N,   d target = -d input.
-#include "core/ops/mse_loss/mse_loss.h"
+#include "tinytune/core/ops/mse_loss/mse_loss.h"
 
-#include "core/ops/binary/binary.h"
-#include "core/ops/reduce/reduce.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/reduce/reduce.h"
 
 namespace tt {
 

@@ -1,6 +1,6 @@
 // Mean squared error, mean over all elements (PyTorch's F.mse_loss, reduction='mean').
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

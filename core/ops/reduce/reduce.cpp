@@ -5,15 +5,15 @@
 //   max:   y = max_dim x            dx = g at the first argmax along dim, 0 elsewhere
 // The kernels read x with the reduced dims moved last and made contiguous, so one kernel
 // serves any set of dims; on the CPU, leading dims of a contiguous x are summed in place.
-#include "core/ops/reduce/reduce.h"
+#include "tinytune/core/ops/reduce/reduce.h"
 
 #include <algorithm>
 #include <functional>
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/binary/binary.h"
-#include "core/ops/reduce/reduce_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/binary/binary.h"
+#include "tinytune/core/ops/reduce/reduce_kernels.h"
 
 namespace tt {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <vector>
 
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

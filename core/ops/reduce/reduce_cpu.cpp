@@ -2,8 +2,8 @@
 // so results are the same whatever the thread count.
 #include <algorithm>
 
-#include "core/ops/iterate.h"
-#include "core/ops/reduce/reduce_kernels.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/ops/reduce/reduce_kernels.h"
 
 namespace tt::cpu {
 

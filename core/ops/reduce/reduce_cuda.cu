@@ -8,8 +8,8 @@
 //   few, very long rows:          two passes: blocks sum fixed chunks of a row into doubles,
 //                                 then a block per row sums its chunks.
 // Sums accumulate in double, as on the CPU.
-#include "core/cuda/launch.h"
-#include "core/ops/reduce/reduce_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/reduce/reduce_kernels.h"
 
 namespace tt::cuda {
 

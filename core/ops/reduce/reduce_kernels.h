@@ -1,6 +1,6 @@
 // Kernel entry points of the reductions, called by reduce.cpp.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -6,11 +6,11 @@
 // Backward:
 //   softmax:     dx_i = y_i * (g_i - Σ_j g_j y_j)
 //   log_softmax: dx_i = g_i - exp(y_i) * Σ_j g_j
-#include "core/ops/softmax/softmax.h"
+#include "tinytune/core/ops/softmax/softmax.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/softmax/softmax_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/softmax/softmax_kernels.h"
 
 namespace tt {
 

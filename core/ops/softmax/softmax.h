@@ -1,6 +1,6 @@
 // softmax and log_softmax along one dim (numerically stable: the max is subtracted first).
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

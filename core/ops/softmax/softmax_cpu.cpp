@@ -4,9 +4,9 @@
 // compiler vectorises (omp simd reductions); other dims walk the line with stride `inner`.
 #include <cmath>
 
-#include "core/ops/fast_math.h"
-#include "core/ops/iterate.h"
-#include "core/ops/softmax/softmax_kernels.h"
+#include "tinytune/core/ops/fast_math.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/ops/softmax/softmax_kernels.h"
 
 namespace tt::cpu {
 

@@ -8,9 +8,9 @@
 // Along another dim (inner > 1): one thread per (outer, inner) line, neighbouring threads on
 // neighbouring lines, so each step of the walk along the dim reads consecutive addresses.
 // Sums accumulate in T (as the CPU kernel), each row in a fixed order: reproducible bits.
-#include "core/cuda/launch.h"
-#include "core/cuda/row_reduce.cuh"
-#include "core/ops/softmax/softmax_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/cuda/row_reduce.cuh"
+#include "tinytune/core/ops/softmax/softmax_kernels.h"
 
 namespace tt::cuda {
 

@@ -2,7 +2,7 @@
 // defined in softmax_cuda.cu, built only with CUDA). Tensors are contiguous and read as
 // [outer, n, inner] with the softmax dim in the middle.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt::cpu {
 

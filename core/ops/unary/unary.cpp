@@ -9,11 +9,11 @@
 //   tanh        tanh x                                  g * (1 - y^2)
 //   gelu        x * Phi(x),  Phi(x) = (1 + erf(x/√2))/2 g * (Phi(x) + x * exp(-x²/2) / √(2π))
 //   relu        max(x, 0)                               g * [x > 0]
-#include "core/ops/unary/unary.h"
+#include "tinytune/core/ops/unary/unary.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/unary/unary_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/unary/unary_kernels.h"
 
 namespace tt {
 

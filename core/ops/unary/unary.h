@@ -1,6 +1,6 @@
 // Elementwise functions of one tensor.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

@@ -1,9 +1,9 @@
 // CPU kernels of the unary ops: flat loops over contiguous data, split across threads.
 #include <cmath>
 
-#include "core/ops/fast_math.h"
-#include "core/ops/iterate.h"
-#include "core/ops/unary/unary_kernels.h"
+#include "tinytune/core/ops/fast_math.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/ops/unary/unary_kernels.h"
 
 namespace tt::cpu {
 

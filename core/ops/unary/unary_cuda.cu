@@ -2,8 +2,8 @@
 // CUDA's expf/erff/tanhf (within 2 ulp); the CPU's float32 exp and erf are faster polynomial
 // forms (core/ops/fast_math.h: erf within 1.5e-7 absolute), so float32 gelu agrees with the
 // CPU to that absolute error, not to the last bits.
-#include "core/cuda/launch.h"
-#include "core/ops/unary/unary_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/unary/unary_kernels.h"
 
 namespace tt::cuda {
 

@@ -14,8 +14,8 @@
 #include <numeric>
 #include <optional>
 
-#include "core/autograd/node.h"
-#include "core/ops/reduce/reduce.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/ops/reduce/reduce.h"
 
 namespace tt {
 

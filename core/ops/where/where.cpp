@@ -2,12 +2,12 @@
 //
 // Forward:  out = cond ? a : b
 // Backward: da = sum_to(cond ? g : 0, a.shape),  db = sum_to(cond ? 0 : g, b.shape)
-#include "core/ops/where/where.h"
+#include "tinytune/core/ops/where/where.h"
 
-#include "core/autograd/node.h"
-#include "core/cuda/runtime.h"
-#include "core/ops/reduce/reduce.h"
-#include "core/ops/where/where_kernels.h"
+#include "tinytune/core/autograd/node.h"
+#include "tinytune/core/cuda/runtime.h"
+#include "tinytune/core/ops/reduce/reduce.h"
+#include "tinytune/core/ops/where/where_kernels.h"
 
 namespace tt {
 

@@ -1,6 +1,6 @@
 // Selection by a condition: where(cond, a, b) and masked_fill(x, mask, value).
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 

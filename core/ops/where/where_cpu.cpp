@@ -1,6 +1,6 @@
 // CPU kernel of where: one pass of the strided broadcast iterator over four operands.
-#include "core/ops/iterate.h"
-#include "core/ops/where/where_kernels.h"
+#include "tinytune/core/ops/iterate.h"
+#include "tinytune/core/ops/where/where_kernels.h"
 
 namespace tt::cpu {
 

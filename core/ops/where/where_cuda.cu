@@ -1,7 +1,7 @@
 // CUDA kernel of where: one thread per output element, each operand read through its
 // broadcast strides.
-#include "core/cuda/launch.h"
-#include "core/ops/where/where_kernels.h"
+#include "tinytune/core/cuda/launch.h"
+#include "tinytune/core/ops/where/where_kernels.h"
 
 namespace tt::cuda {
 

@@ -1,6 +1,6 @@
 // Kernel entry point of where. out is contiguous with the broadcast shape of cond, a, b.
 #pragma once
-#include "core/tensor.h"
+#include "tinytune/core/tensor.h"
 
 namespace tt {
 
