@@ -1,13 +1,15 @@
-// The OpenBLAS baseline backend: a thin wrapper over cblas_?gemm (row-major).
+// The OpenBLAS baseline backend: a thin wrapper over cblas_?gemm (row-major). Built with
+// TINYTUNE_OPENBLAS=OFF, the same entry points throw, so no consumer needs OpenBLAS.
+#include "tinytune/core/blas/gemm.h"
+#include "tinytune/core/error.h"
+
+#ifdef TINYTUNE_WITH_OPENBLAS
 #include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <climits>
 #include <mutex>
-
-#include "tinytune/core/blas/gemm.h"
-#include "tinytune/core/error.h"
 
 namespace tt::blas {
 
@@ -53,3 +55,28 @@ void gemm_openblas(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, 
 }
 
 }  // namespace tt::blas
+
+#else  // built without OpenBLAS
+
+namespace tt::blas {
+
+namespace {
+[[noreturn]] void no_openblas() {
+  throw Error("the OpenBLAS GEMM baseline is not built in (tinytune was configured with "
+              "TINYTUNE_OPENBLAS=OFF); use TINYTUNE_GEMM=own");
+}
+}  // namespace
+
+void gemm_openblas(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                   const float*, int64_t, float, float*, int64_t) {
+  no_openblas();
+}
+
+void gemm_openblas(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                   const double*, int64_t, double, double*, int64_t) {
+  no_openblas();
+}
+
+}  // namespace tt::blas
+
+#endif
