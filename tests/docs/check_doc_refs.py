@@ -47,7 +47,7 @@ OFF = re.compile(r"<!--\s*doc-refs:\s*off\b")  # e.g. files a how-to asks you to
 ON = re.compile(r"<!--\s*doc-refs:\s*on\s*-->")
 TRAILING_REF = re.compile(r"`([^`]+)`\)?:?\s*$")
 # What may stand just before a name for it to be a call rather than a definition.
-CALL_CONTEXT = re.compile(r"(\(|\.|->|=|,|!|&&|\|\||\breturn|<<|\?|\[|\bnew|\bthrow)\s*$")
+CALL_CONTEXT = re.compile(r"(\(|\.|->|=|,|!|&&|\|\||\breturn|<<|\?|\[|\bnew|\bthrow|(?<!:):)\s*$")
 
 
 def top_level_dirs(root):
