@@ -98,7 +98,7 @@ json config_json(const PeftConfig& c, const std::string& base_model_name,
       j["init_lora_weights"] = "gaussian";
     } else {
       j["init_lora_weights"] = true;
-      // HF has no Init[B] (methods.md §1.3); HF ignores this key (with a warning) and loads.
+      // HF has no Init[B] (docs/families.md §1.3); HF ignores this key (with a warning) and loads.
       if (c.lora_init == "b") j["tinytune_lora_init"] = "b";
     }
   }

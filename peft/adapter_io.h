@@ -1,4 +1,4 @@
-// Adapter files in HF PEFT's layout (methods.md §7.1), so adapters travel both ways:
+// Adapter files in HF PEFT's layout (docs/families.md §7.1), so adapters travel both ways:
 //
 //   <dir>/adapter_config.json        the config (HF's field names where HF has the method)
 //   <dir>/adapter_model.safetensors  the adapter tensors and the head, named

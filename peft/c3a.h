@@ -1,5 +1,5 @@
 // C3A (Chen et al., "Parameter-Efficient Fine-Tuning via Circular Convolution", arXiv
-// 2407.19342), as HF PEFT computes it (methods.md §3):
+// 2407.19342), as HF PEFT computes it (docs/families.md §3):
 //   y = W0 x + b + C_blk(w) x / d_in
 // with the kernel w = c3a_kernel [d_out/b, d_in/b, b] (HF's name and layout) and C_blk(w) the
 // grid of b x b circulant blocks C(w_ij)[p, q] = w_ij[(q - p) mod b] (first row w_ij, each next

@@ -1,5 +1,5 @@
 // CondLoRA (Kim et al. 2024, arXiv 2403.14946) in the form of the official code
-// (CyberAgentAILab/CondLoRA; methods.md §2.1): one trainable pair per target module type
+// (CyberAgentAILab/CondLoRA; docs/families.md §2.1): one trainable pair per target module type
 // (per entry of target_modules, e.g. "query"), shared by every layer of that type,
 //   Θ_A, Θ_B ∈ R^{r×d},
 // from which each layer builds its LoRA factors out of its own frozen W0 [d, d]:
@@ -26,7 +26,7 @@
 // Merge: W0 <- W0 + s·ΔW(W0), from the layer's unmerged W0. There is no inverse rule (ΔW
 // depends on W0): unmerged_weight() is undefined; unmerge restores the kept copy.
 // Export: export_condlora_as_lora writes the per-layer A, B as an ordinary HF PEFT LoRA
-// adapter (exact; methods.md §2.2).
+// adapter (exact; docs/families.md §2.2).
 #pragma once
 #include <string>
 #include <vector>

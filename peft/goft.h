@@ -1,4 +1,4 @@
-// GOFT and qGOFT (Ma et al., ICML 2024, arXiv 2404.04316; methods.md §4.1–4.3): a rotation of
+// GOFT and qGOFT (Ma et al., ICML 2024, arXiv 2404.04316; docs/families.md §4.1–4.3): a rotation of
 // the input in front of the frozen layer,
 //   y = W0 Rᵀ x + b,   R = P_L ⋯ P_1   (d_in − 1 Givens blocks in ⌈log2 d_in⌉ butterfly stages,
 //                                       applied by core/ops/givens in O(d_in log d_in) per token)

@@ -1,7 +1,7 @@
 // LoRA (Hu et al. 2021), as HF PEFT computes it:
 //   y = W0 x + b + s · B (A · dropout(x)),   A [r, d_in], B [d_out, r],
 //   s = alpha / r  (alpha / sqrt(r) with rsLoRA)
-// Initialisations (methods.md §1.2–1.3), each making B A = 0 so the adapted model equals the
+// Initialisations (docs/families.md §1.2–1.3), each making B A = 0 so the adapted model equals the
 // base model at step 0:
 //   a        (Init[A], HF's default)  A ~ U(±1/sqrt(d_in)) (kaiming_uniform, a = sqrt(5)), B = 0
 //   b        (Init[B])                A = 0, B ~ U(±1/sqrt(r)) (nn.Linear(r, d_out)'s default)

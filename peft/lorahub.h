@@ -1,11 +1,11 @@
-// LoraHub (Huang et al., COLM 2024; methods.md §5): compose N trained LoRA modules with
+// LoraHub (Huang et al., COLM 2024; docs/families.md §5): compose N trained LoRA modules with
 // weights w, and find w for an unseen task from k examples without gradients.
 //
 // Composition, exactly as the official code (lorahub/algorithm.py) does it: every LoRA factor
 // is combined with the same weight and loaded into ONE LoRA slot with the shared scaling s,
 //   Â = Σᵢ wᵢ Aᵢ,   B̂ = Σᵢ wᵢ Bᵢ   (per layer),
 //   ΔW = s · B̂ Â = s · Σᵢ Σⱼ wᵢ wⱼ Bᵢ Aⱼ   (cross terms included: quadratic in w).
-// Heads (classifier.*) are not composed (methods.md §5.5): each upstream module's head speaks
+// Heads (classifier.*) are not composed (docs/families.md §5.5): each upstream module's head speaks
 // its own task's labels; the target head comes from peft/lorahub_head.h. The modules must
 // share r, alpha, rsLoRA, targets, tensor names and shapes, and base model.
 // Mode "linear" (for comparison: task arithmetic, no cross terms) forms
@@ -20,7 +20,7 @@
 // α = 0.05). loss(w) is the leave-one-out loss of the closed-form ridge head on the composed
 // model's pooled features of the k examples (peft/lorahub_head.h). Optimisers, all NLopt:
 //   cobyla  LN_COBYLA  default. The official code's nevergrad NGOpt resolves to Cobyla at these
-//                      budgets (budget < 200·N; methods.md §5.2).
+//                      budgets (budget < 200·N; docs/families.md §5.2).
 //   bobyqa  LN_BOBYQA  local, quadratic models (suits LoraHub's quadratic-in-w ΔW).
 //   sbplx   LN_SBPLX   local, Subplex (Nelder–Mead on subspaces): tolerates noisy objectives.
 //   esch    GN_ESCH    global, evolutionary (NLopt has no CMA-ES; ESCH is its evolutionary

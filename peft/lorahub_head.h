@@ -1,4 +1,4 @@
-// The target task's head for LoraHub on an encoder classifier (methods.md §5.5, option a): a
+// The target task's head for LoraHub on an encoder classifier (docs/families.md §5.5, option a): a
 // closed-form ridge regression from the pooled [CLS] features of the k few-shot examples to
 // their targets, refitted for every candidate w inside the objective and scored by
 // leave-one-out (LOO). The final head is the same ridge fitted on all k examples.
@@ -18,7 +18,7 @@
 //
 // Why this head:
 //  - LoraHub's objective is the composed model's loss on the k examples, without gradients
-//    (methods.md §5.2). Its upstream modules share Flan-T5's generative head; ours each carry
+//    (docs/families.md §5.2). Its upstream modules share Flan-T5's generative head; ours each carry
 //    their own task's classifier, whose labels mean other things (§5.5), so the target head
 //    has to come from the k examples themselves.
 //  - Closed form: for each w the head is refitted exactly with one k×k Cholesky solve — no

@@ -60,7 +60,7 @@ void freeze_all_but(nn::Module& model, const std::vector<std::string>& adapter_m
 std::vector<std::pair<std::string, Adapter*>> adapters_of(nn::Module& model);
 
 // Parameters that belong to adapters (trainable or not), excluding the task head: the count
-// methods.md gives per family. Parameters shared by several layers count once.
+// docs/families.md gives per family. Parameters shared by several layers count once.
 int64_t adapter_parameter_count(nn::Module& model);
 
 // Σ of every adapter's regularization() (undefined when no adapter has one).

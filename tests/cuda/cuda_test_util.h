@@ -90,7 +90,7 @@ struct OpInput {
 // Runs `op` on the CPU inputs and on CUDA copies of them (the same views); checks the output,
 // then backpropagates sum(out * w) (w random, the same on both devices) and checks every
 // input's gradient. Tolerances: |cuda - cpu| <= abs + rel * |cpu| with
-// abs = abs_scale * max|cpu| of the tensor compared (a per-tensor scale, as DESIGN.md says).
+// abs = abs_scale * max|cpu| of the tensor compared (a per-tensor scale, as docs/conventions.md says).
 inline void check_op_on_cuda(const std::function<Tensor(const std::vector<Tensor>&)>& op,
                              const std::vector<OpInput>& inputs, double rel, double abs_scale) {
   std::vector<Tensor> leaves[2], outs(2);
@@ -130,7 +130,7 @@ inline void check_op_on_cuda(const std::function<Tensor(const std::vector<Tensor
   }
 }
 
-// The tolerances of DESIGN.md's CUDA-vs-CPU tests: f32 1e-5 relative, f64 1e-12.
+// The tolerances of docs/conventions.md's CUDA-vs-CPU tests: f32 1e-5 relative, f64 1e-12.
 inline double default_rel(DType dtype) { return dtype == DType::f64 ? 1e-12 : 1e-5; }
 
 }  // namespace tt::test

@@ -7,7 +7,7 @@
 // to run (no atomics).
 //
 // Tolerances (f32), per tensor, of its largest value:
-//   output 1e-5 (DESIGN.md's f32 figure): the GPU forms each score from 4 interleaved partial
+//   output 1e-5 (docs/conventions.md's f32 figure): the GPU forms each score from 4 interleaved partial
 //     sums and the softmax online, rescaling every 16 keys; the CPU from GEMM blocks and a
 //     separate softmax. Both round each of a few hundred terms once: ~1e-7 relative each.
 //   gradients 1e-4: dS = P ∘ (dP - delta) subtracts two sums of the same size (delta is the
@@ -188,7 +188,7 @@ TEST_CASE("cuda attention: a fully padded sequence attends uniformly, as on the 
 
 TEST_CASE("cuda attention: other head dims and f64 run the composite on the GPU") {
   TT_SKIP_WITHOUT_CUDA();
-  // head_dim 48, f32: the composite's CUDA ops against the CPU's, DESIGN.md's f32 1e-5.
+  // head_dim 48, f32: the composite's CUDA ops against the CPU's, docs/conventions.md's f32 1e-5.
   Tensor q = random_signed({2, 2, 37, 48}, DType::f32, 61, 0.2, 4.0);
   Tensor k = random_signed({2, 2, 37, 48}, DType::f32, 62);
   Tensor v = random_signed({2, 2, 37, 48}, DType::f32, 63);

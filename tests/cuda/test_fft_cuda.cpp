@@ -1,7 +1,7 @@
 // rfft / irfft and spectral_mix on CUDA against the CPU kernels (which test_fft.cpp checks against a naive DFT
 // and torch.fft): every radix mix up to the kernel's 4096 limit, odd and even lengths, forward
 // and backward, f32 and f64, non-contiguous inputs; C3A's forward and gradients on the device;
-// the length limit's error. Tolerances: DESIGN.md's f32 1e-5 and f64 1e-12 relative, with a
+// the length limit's error. Tolerances: docs/conventions.md's f32 1e-5 and f64 1e-12 relative, with a
 // per-tensor floor the same fraction of the tensor's largest value (FFT rounding is relative
 // to the row's scale, not to each bin).
 #include "tinytune/core/ops/fft/fft.h"

@@ -1,7 +1,7 @@
 // softmax and log_softmax on CUDA against the CPU kernels: rows from 1 to 30522 values (warp
 // rows up to 1024, block rows beyond; lengths that take the 16-byte vector path and lengths
 // that do not), the softmax dim in the middle, non-contiguous inputs, -inf entries.
-// Tolerances: DESIGN.md's f32 1e-5 and f64 1e-12 relative (per-tensor floor the same fraction
+// Tolerances: docs/conventions.md's f32 1e-5 and f64 1e-12 relative (per-tensor floor the same fraction
 // of the tensor's largest value).
 #include <limits>
 

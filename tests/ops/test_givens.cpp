@@ -1,5 +1,5 @@
 // Givens stages (core/ops/givens): the v1 butterfly schedule, both directions against a dense R
-// built here from methods.md §4.1 in float64, orthogonality for rotation blocks, float64
+// built here from docs/families.md §4.1 in float64, orthogonality for rotation blocks, float64
 // gradchecks (non-contiguous x), thread-count independence of the block gradients, bad inputs.
 #include <omp.h>
 
@@ -14,7 +14,7 @@ namespace {
 
 const int64_t kDims[] = {2, 3, 5, 8, 64, 96, 384};
 
-// Dense R = P_L ⋯ P_1 (row-major d×d), written from methods.md §4.1 independently of the op:
+// Dense R = P_L ⋯ P_1 (row-major d×d), written from docs/families.md §4.1 independently of the op:
 // stride t = 2^{s−1}, c_1 = d, c_{s+1} = ⌈c_s/2⌉, pairs (2t·k, 2t·k + t) for k < ⌊c_s/2⌋, the
 // block [[g00, g01], [g10, g11]] at (i,i), (i,j), (j,i), (j,j) of P_s; blocks consumed stage-major.
 std::vector<double> dense_r(int64_t d, const std::vector<double>& g) {
@@ -96,7 +96,7 @@ TEST_CASE("givens: the v1 schedule has d - 1 pairs in ceil(log2 d) stages, disjo
     }
     CHECK(total == d - 1);
   }
-  // methods.md's counts: 768 -> 10 stages, 3072 -> 12.
+  // docs/families.md's counts: 768 -> 10 stages, 3072 -> 12.
   CHECK(givens_schedule(768).size() == 10);
   CHECK(givens_schedule(3072).size() == 12);
   // d = 5: (0,1) (2,3) | (0,2) | (0,4).

@@ -1,5 +1,5 @@
 // CondLoRA on the tiny HF BERT fixture (2 layers, hidden 64): identity at step 0, one shared
-// pair per module type listed once, the parameter count of methods.md §2.1, float64 gradients
+// pair per module type listed once, the parameter count of docs/families.md §2.1, float64 gradients
 // through Θ (shared by two layers), merge/unmerge, the rectangular-layer error, and the exact
 // export as an HF LoRA adapter.
 #include <filesystem>
@@ -75,7 +75,7 @@ TEST_CASE("condlora: one Θ pair per module type, listed once; count 2·r·d·k 
                            "bert.encoder.layer.0.attention.self.value.condlora_theta_A.weight",
                            "bert.encoder.layer.0.attention.self.value.condlora_theta_B.weight"});
 
-  // methods.md §2.1: (d1·r + d2·r)·k, vs LoRA's r(d_in + d_out) per layer.
+  // docs/families.md §2.1: (d1·r + d2·r)·k, vs LoRA's r(d_in + d_out) per layer.
   const int64_t expected = (d * r + d * r) * k;
   CHECK(expected == 1024);
   CHECK(peft::adapter_parameter_count(*model) == expected);
@@ -185,7 +185,7 @@ TEST_CASE("condlora: merge gives the adapted outputs (W0 + s·W0 Θ_Bᵀ Θ_A W0
 
   peft::merge_adapters(*model);
   CHECK(test::max_relative_error(model->forward(fixture_inputs()), adapted) <= 1e-5);
-  // The merged weight is the formula of methods.md §2.1, written out.
+  // The merged weight is the formula of docs/families.md §2.1, written out.
   auto* v1 = dynamic_cast<peft::CondLoraAdapter*>(peft::adapters_of(*model)[3].second);
   REQUIRE(v1 != nullptr);
   Tensor expected = add(w0, mul(matmul(matmul(matmul(w0, v1->theta_B.transpose(0, 1)), v1->theta_A),

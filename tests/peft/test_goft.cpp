@@ -86,7 +86,7 @@ TEST_CASE("goft/qgoft: names, d_in - 1 and 4 (d_in - 1) parameters per layer, fr
     CHECK(params.at(q + c.name).requires_grad());
     CHECK(params.at("classifier.weight").requires_grad());
   }
-  // methods.md's BERT-base q+v counts: 24·767 and 24·4·767.
+  // docs/families.md's BERT-base q+v counts: 24·767 and 24·4·767.
   CHECK(24 * (768 - 1) == 18408);
   CHECK(24 * 4 * (768 - 1) == 73632);
 }

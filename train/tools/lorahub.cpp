@@ -1,5 +1,5 @@
 // lorahub: composes trained LoRA modules for an unseen GLUE task from k of its training
-// examples, without gradients (LoraHub, methods.md §5; peft/lorahub.h), then evaluates on dev.
+// examples, without gradients (LoraHub, docs/families.md §5; peft/lorahub.h), then evaluates on dev.
 //   lorahub --model DIR --modules A,B,... --task rte --shots 16 --budget 40 --seed 1 --output-dir DIR
 //   lorahub --model DIR --baseline base   --task rte --shots 16 --seed 1 --output-dir DIR
 // k examples are drawn from the task's train split with the seed (train/few_shot.h: the same k

@@ -6,7 +6,7 @@
 // (the other coordinates pass through):
 //   [u_i; u_j] = h [a_i; a_j],   h = gᵀ for givens_rotate (stages L, L−1, …, 1),
 //                                h = g  for the adjoint   (stages 1, 2, …, L).
-// So under Pᵀ: u_i = g00·a_i + g10·a_j, u_j = g01·a_i + g11·a_j (methods.md §4.1–4.2).
+// So under Pᵀ: u_i = g00·a_i + g10·a_j, u_j = g01·a_i + g11·a_j (docs/families.md §4.1–4.2).
 //
 // Backward. With gu = dL/du at a stage's output, stages visited in the reverse order:
 //   dL/da = hᵀ gu        — the same stages in the other mode: dL/dx = R gy for givens_rotate,

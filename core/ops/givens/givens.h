@@ -1,4 +1,4 @@
-// Givens rotation stages over the last dim (GOFT / qGOFT, methods.md §4.1–4.2): a product of
+// Givens rotation stages over the last dim (GOFT / qGOFT, docs/families.md §4.1–4.2): a product of
 // d − 1 2×2 mixes of coordinate pairs in ⌈log2 d⌉ butterfly stages, applied in O(d log d) per
 // row without ever forming the d×d matrix.
 //
