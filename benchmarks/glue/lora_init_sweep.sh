@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The LoRA initialisation study (Hayou et al. 2024, methods.md §1.2): Init[A] (B = 0, A random)
+# The LoRA initialisation study (Hayou et al. 2024, docs/families.md §1.2): Init[A] (B = 0, A random)
 # against Init[B] (A = 0, B random) over a learning-rate grid, on the given tasks and seeds.
 # Runs land in runs/lora_init/<task>/<init>/lr<LR>/seed<S>/ (finished runs are skipped);
 # benchmarks/glue/lora_init_report.py turns them into a table and an SVG plot.
