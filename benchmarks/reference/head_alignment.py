@@ -5,7 +5,8 @@ direction that separates the labels, mean(p | label 1) - mean(p | label 0).
 
 A head is read from a train_glue checkpoint.h5 (model/classifier.*; take it after a first step at
 lr 0: --stop-after 1 with the table's warmup) or from a model directory whose model.safetensors
-holds classifier.* (torch_head_model.py). The probe of issue 5's CoLA gap (RESULTS, session 14).
+holds classifier.* (torch_head_model.py). The probe of issue 5's CoLA gap
+(benchmarks/notes/cola-full-gap.md, session 14).
 
     /work/venv/bin/python benchmarks/reference/head_alignment.py runs/probe/tt-s1-1/checkpoint.h5 \
         runs/probe/torch-head-1 ...

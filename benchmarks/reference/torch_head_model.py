@@ -3,9 +3,9 @@ head that train_glue_torch.py draws for --seed S (torch.manual_seed(S), then fro
 num_labels), so that `train_glue --model DIR` starts from PyTorch's head: train_glue takes a
 classifier it finds in the file and draws only what is missing (nn/hf_checkpoint.cpp).
 
-The probe it serves (issue 5, CoLA full fine-tuning, RESULTS sessions 7-8): PyTorch started from
-tinytune's heads lands in tinytune's range; does tinytune started from PyTorch's heads land in
-PyTorch's?
+The probe it serves (issue 5, CoLA full fine-tuning, benchmarks/notes/cola-full-gap.md, sessions
+7-8): PyTorch started from tinytune's heads lands in tinytune's range; does tinytune started
+from PyTorch's heads land in PyTorch's?
 
     /work/venv/bin/python benchmarks/reference/torch_head_model.py --seed 1 --out runs/probe/torch-head-1
     build/bin/train_glue --task cola --peft full --seed 1 --model runs/probe/torch-head-1 ...

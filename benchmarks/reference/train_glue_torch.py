@@ -7,6 +7,11 @@ takes a train_glue checkpoint's) and the dropout masks (--masks tinytune). Evalu
 epoch's end (and every N steps with --eval-every), like train_glue; reports the best and the last
 evaluation.
 
+train_seconds and examples_per_second time the training steps alone: batch assembly, forward,
+backward, clipping, AdamW, the schedule and the loss log line. Dev evaluations and state writes
+(--state-every, --state-out) are kept out of the timed region wherever they happen, inside an
+epoch or after the loop (step_timer.py; issue 37).
+
     /work/venv/bin/python benchmarks/reference/train_glue_torch.py --task sst2 --peft lora \
         --max-steps 1200 --eval-every 300 --threads 2        (needs torch, transformers, peft, scipy, sklearn)
 
@@ -30,12 +35,12 @@ import json
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import f1_score, matthews_corrcoef
+from step_timer import StepTimer
 from tinytune_order import seeded_permutation
 from transformers import BertForSequenceClassification, BertTokenizerFast, get_linear_schedule_with_warmup
 
@@ -288,7 +293,8 @@ if args.masks == "tinytune":
                      "(expected a train_glue checkpoint.h5)")
         mask_seed = int(f.attrs["rng/seed"]) if args.dropout_seed is None else args.dropout_seed
         use_tinytune_masks(mask_seed, int(f.attrs["rng/offset"]))
-start = time.perf_counter()
+timer = StepTimer(torch.cuda.synchronize if args.device == "cuda" else lambda: None)
+timer.start()
 epoch = step // steps_per_epoch
 skip = step % steps_per_epoch
 end = min(total, args.stop_after) if args.stop_after else total
@@ -318,17 +324,15 @@ while step < end:
             window_loss, window_grad_norm, window_steps = 0.0, 0.0, 0
         if args.state_every and args.state_out and step % args.state_every == 0:
             root, ext = os.path.splitext(args.state_out)
-            write_state(f"{root}.step{step}{ext}", step)
+            timer.untimed(write_state, f"{root}.step{step}{ext}", step)
         if args.eval_every and step % args.eval_every == 0:
-            evals.append({"step": step, **evaluate()})
+            evals.append({"step": step, **timer.untimed(evaluate)})
         if step >= end:
             break
     epoch += 1
     if not args.eval_every and (not evals or evals[-1]["step"] != step):
-        evals.append({"step": step, **evaluate()})
-if args.device == "cuda":
-    torch.cuda.synchronize()
-seconds = time.perf_counter() - start
+        evals.append({"step": step, **timer.untimed(evaluate)})
+seconds = timer.seconds()
 if args.state_out:
     write_state(args.state_out, step)
 if not evals or evals[-1]["step"] != step:
