@@ -2,7 +2,8 @@
 //
 // A family provides the adapted forward, the adapted weight W_eff (so the adapter can be merged
 // into W0 and cost nothing at inference), optionally the inverse of its merge rule, and
-// optionally a loss term (qGOFT's soft orthogonality). Merge and unmerge themselves are generic
+// optionally a term of the training loss (qGOFT's soft orthogonality), which the trainer adds
+// for every adapter without knowing the family (peft::adapters_extra_loss). Merge and unmerge themselves are generic
 // (peft/peft.h): merge keeps a copy of W0 and writes W_eff; unmerge restores that copy, so the
 // round trip is exact for every family, invertible rule or not.
 #pragma once
@@ -34,8 +35,11 @@ class Adapter : public nn::LinearAdapter {
     (void)merged;
     return Tensor();
   }
-  // A scalar added to the training loss, or undefined (the default: none).
+  // The family's penalty, unweighted (qGOFT: Σ⟨α,β⟩²), or undefined (the default: none).
   virtual Tensor regularization() const { return Tensor(); }
+  // The scalar this adapter adds to the training loss, weighted as the family's options say,
+  // or undefined (the default: nothing to add). Differentiable in the adapter's parameters.
+  virtual Tensor extra_loss() const { return Tensor(); }
   // Trainable tensors this adapter uses but shares with other layers' adapters (CondLoRA's
   // per-module-type maps); registered once elsewhere, counted once by adapter_parameter_count.
   virtual std::vector<Tensor> shared_parameters() const { return {}; }

@@ -5,12 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <sstream>
 
 #include "tinytune/core/io/atomic_file.h"
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
+#include "tinytune/peft/adapter_config_reader.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -19,23 +20,6 @@ using json = nlohmann::json;
 
 namespace {
 
-// Our family <-> the file's peft_type. HF PEFT's names where HF has the method.
-struct PeftTypeName {
-  const char* family;
-  const char* peft_type;
-};
-constexpr PeftTypeName kPeftTypes[] = {{"lora", "LORA"},
-                                       {"c3a", "C3A"},
-                                       {"condlora", "TINYTUNE_CONDLORA"},
-                                       {"goft", "TINYTUNE_GOFT"},
-                                       {"qgoft", "TINYTUNE_QGOFT"}};
-
-const char* peft_type_of(const std::string& family) {
-  for (const auto& t : kPeftTypes)
-    if (family == t.family) return t.peft_type;
-  throw Error(detail::concat("save_adapter: no adapter file type for method '", family, "'"));
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -43,9 +27,9 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 std::string known_peft_types() {
-  std::vector<std::string> names;
-  for (const auto& t : kPeftTypes) names.push_back(t.peft_type);
-  return join(names);
+  std::vector<std::string> types;
+  for (const std::string& name : family_names()) types.push_back(family_named(name).peft_type);
+  return join(types);
 }
 
 template <typename... Parts>
@@ -72,113 +56,20 @@ std::map<std::string, Tensor> adapter_parameters(nn::Module& model,
   return out;
 }
 
-// lora_alpha 8 is written as 8, not 8.0, as HF writes it.
-json number(double v) {
-  if (std::floor(v) == v && std::abs(v) < 1e15) return static_cast<int64_t>(v);
-  return v;
-}
-
 json config_json(const PeftConfig& c, const std::string& base_model_name,
                  const std::vector<std::string>& modules_to_save) {
-  json j = {{"peft_type", peft_type_of(c.method)},
+  const AdapterFamily* family = find_family(c.method);
+  if (!family) throw Error(detail::concat("save_adapter: no adapter file type for method '", c.method, "'"));
+  json j = {{"peft_type", family->peft_type},
             {"task_type", "SEQ_CLS"},
             {"base_model_name_or_path", base_model_name},
             {"inference_mode", true},
             {"target_modules", c.target_modules},
             {"bias", "none"},
             {"modules_to_save", modules_to_save}};
-  if (c.method == "lora" || c.method == "condlora") {
-    j["r"] = c.lora_r;
-    j["lora_alpha"] = number(c.lora_alpha);
-    j["lora_dropout"] = c.lora_dropout;
-    j["use_rslora"] = c.rslora;
-  }
-  if (c.method == "lora") {
-    if (c.lora_init == "gaussian") {
-      j["init_lora_weights"] = "gaussian";
-    } else {
-      j["init_lora_weights"] = true;
-      // HF has no Init[B] (docs/families.md §1.3); HF ignores this key (with a warning) and loads.
-      if (c.lora_init == "b") j["tinytune_lora_init"] = "b";
-    }
-  }
-  if (c.method == "c3a") {
-    j["block_size"] = c.c3a_block_size;
-    // HF spells zero init `true` (the only C3A init that is a no-op at step 0).
-    j["init_weights"] = c.c3a_init == "zeros" ? json(true) : json(c.c3a_init);
-  }
-  if (c.method == "qgoft") j["qgoft_lambda"] = c.qgoft_lambda;
+  if (family->write_options) family->write_options(c, j);
   return j;
 }
-
-// Typed access to adapter_config.json; every error names the file and the key. A fallback
-// stands for HF's dataclass default; without one the key is required.
-class ConfigReader {
- public:
-  ConfigReader(std::string path, const json& j) : path_(std::move(path)), j_(j) {}
-
-  bool has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
-
-  const json& need(const char* key) const {
-    if (!has(key)) fail(path_, "missing key \"", key, "\"");
-    return j_[key];
-  }
-
-  int64_t integer(const char* key, std::optional<int64_t> fallback = std::nullopt) const {
-    if (!has(key) && fallback) return *fallback;
-    const json& v = need(key);
-    if (!v.is_number_integer()) wrong_type(key, "an integer", v);
-    return v.get<int64_t>();
-  }
-  double real(const char* key, std::optional<double> fallback = std::nullopt) const {
-    if (!has(key) && fallback) return *fallback;
-    const json& v = need(key);
-    if (!v.is_number()) wrong_type(key, "a number", v);
-    return v.get<double>();
-  }
-  bool boolean(const char* key, std::optional<bool> fallback = std::nullopt) const {
-    if (!has(key) && fallback) return *fallback;
-    const json& v = need(key);
-    if (!v.is_boolean()) wrong_type(key, "true or false", v);
-    return v.get<bool>();
-  }
-  std::string string(const char* key, std::optional<std::string> fallback = std::nullopt) const {
-    if (!has(key) && fallback) return *fallback;
-    const json& v = need(key);
-    if (!v.is_string()) wrong_type(key, "a string", v);
-    return v.get<std::string>();
-  }
-  std::vector<std::string> strings(const char* key,
-                                    std::optional<std::vector<std::string>> fallback = std::nullopt) const {
-    if (!has(key) && fallback) return *fallback;
-    const json& v = need(key);
-    if (v.is_string())
-      fail(path_, "\"", key, "\" is the regular expression ", v.dump(),
-           "; tinytune matches a list of module names only");
-    if (!v.is_array()) wrong_type(key, "a list of strings", v);
-    std::vector<std::string> out;
-    for (const json& s : v) {
-      if (!s.is_string()) wrong_type(key, "a list of strings", v);
-      out.push_back(s.get<std::string>());
-    }
-    return out;
-  }
-  // A feature we do not implement: only its "off" value (null, false, {}, [], "none") passes.
-  void unsupported(const char* key) const {
-    if (!j_.contains(key)) return;
-    const json& v = j_[key];
-    const bool off = v.is_null() || (v.is_boolean() && !v.get<bool>()) ||
-                     ((v.is_object() || v.is_array()) && v.empty()) || (v.is_string() && v == "none");
-    if (!off) fail(path_, "\"", key, "\": ", v.dump(), " is not supported by tinytune");
-  }
-
- private:
-  [[noreturn]] void wrong_type(const char* key, const char* expected, const json& v) const {
-    fail(path_, "\"", key, "\" must be ", expected, ", got ", v.dump());
-  }
-  std::string path_;
-  const json& j_;
-};
 
 json parse_json_file(const std::string& path) {
   if (!fs::exists(path))
@@ -238,22 +129,19 @@ AdapterFileConfig read_adapter_config(const std::string& dir) {
   const std::string path = (fs::path(dir) / kAdapterConfigFile).string();
   const json j = parse_json_file(path);
   if (!j.is_object()) fail(path, "expected a JSON object, got ", j.type_name());
-  const ConfigReader r(path, j);
+  const AdapterConfigReader r(path, j);
 
   AdapterFileConfig out;
   PeftConfig& c = out.config;
   const std::string peft_type = r.string("peft_type");
-  c.method.clear();
-  for (const auto& t : kPeftTypes)
-    if (peft_type == t.peft_type) c.method = t.family;
-  if (c.method.empty())
-    fail(path, "unknown peft_type \"", peft_type, "\" (tinytune reads ", known_peft_types(), ")");
-  const bool ours = peft_type.rfind("TINYTUNE_", 0) == 0;
+  const AdapterFamily* family = find_family_by_peft_type(peft_type);
+  if (!family) fail(path, "unknown peft_type \"", peft_type, "\" (tinytune reads ", known_peft_types(), ")");
+  c.method = family->name;
 
   out.base_model_name = r.string("base_model_name_or_path", "");
   // HF's per-architecture default for bert/roberta when target_modules is null.
-  c.target_modules = r.strings("target_modules", ours ? std::nullopt
-                                                      : std::optional(std::vector<std::string>{"query", "value"}));
+  c.target_modules = r.strings("target_modules", r.ours() ? std::nullopt
+                                                          : std::optional(std::vector<std::string>{"query", "value"}));
   out.modules_to_save = r.strings("modules_to_save", std::vector<std::string>{});
   if (r.string("task_type", "") == "SEQ_CLS")  // HF adds the classification heads itself
     for (const char* head : {"classifier", "score"})
@@ -262,53 +150,7 @@ AdapterFileConfig read_adapter_config(const std::string& dir) {
   const std::string bias = r.string("bias", "none");
   if (bias != "none") fail(path, "\"bias\": \"", bias, "\" is not supported (only \"none\")");
   for (const char* key : {"layers_to_transform", "exclude_modules"}) r.unsupported(key);
-
-  if (c.method == "lora" || c.method == "condlora") {
-    // HF LoraConfig's defaults for the LoRA keys it may leave out.
-    c.lora_r = r.integer("r", ours ? std::nullopt : std::optional<int64_t>(8));
-    c.lora_alpha = r.real("lora_alpha", ours ? std::nullopt : std::optional(8.0));
-    c.lora_dropout = r.real("lora_dropout", ours ? std::nullopt : std::optional(0.0));
-    c.rslora = r.boolean("use_rslora", ours ? std::nullopt : std::optional(false));
-  }
-  if (c.method == "lora") {
-    for (const char* key : {"use_dora", "fan_in_fan_out", "lora_bias", "rank_pattern", "alpha_pattern",
-                            "layer_replication", "target_parameters", "trainable_token_indices",
-                            "alora_invocation_tokens", "use_qalora"})
-      r.unsupported(key);
-    // The init only decides the starting values, which the file's tensors replace; inits that
-    // also rewrite W0 make the file meaningless on the original base model.
-    c.lora_init = "a";
-    if (r.has("init_lora_weights")) {
-      const json& init = j["init_lora_weights"];
-      if (init.is_string()) {
-        const std::string name = init.get<std::string>();
-        if (name.rfind("pissa", 0) == 0 || name == "olora" || name == "corda" || name == "loftq")
-          fail(path, "\"init_lora_weights\": \"", name, "\" rewrites the base weights W0; convert the "
-               "adapter to plain LoRA in HF first (save_pretrained(..., "
-               "path_initial_model_for_weight_conversion=...))");
-        if (name == "gaussian") c.lora_init = "gaussian";
-      } else if (!init.is_boolean()) {
-        fail(path, "\"init_lora_weights\" must be true, false or a string, got ", init.dump());
-      }
-    }
-    if (r.has("tinytune_lora_init")) c.lora_init = r.string("tinytune_lora_init");
-  }
-  if (c.method == "c3a") {
-    r.unsupported("block_size_pattern");
-    c.c3a_block_size = r.integer("block_size", 256);
-    c.c3a_init = "xavier_uniform";  // HF: false and the default both mean Xavier
-    if (r.has("init_weights")) {
-      const json& init = j["init_weights"];
-      if (init.is_boolean()) {
-        if (init.get<bool>()) c.c3a_init = "zeros";
-      } else if (init.is_string()) {
-        c.c3a_init = init.get<std::string>();
-      } else {
-        fail(path, "\"init_weights\" must be true, false or a string, got ", init.dump());
-      }
-    }
-  }
-  if (c.method == "qgoft") c.qgoft_lambda = r.real("qgoft_lambda");
+  if (family->read_options) family->read_options(r, c);
   try {
     c.validate();
   } catch (const Error& e) {
@@ -329,10 +171,6 @@ AdapterFileConfig load_adapter(nn::Module& model, const std::string& dir) {
              : "");
   const std::map<std::string, Tensor> stored = io::load_safetensors(weights_path);
 
-  const auto& families = peft_families();
-  if (std::find(families.begin(), families.end(), file.config.method) == families.end())
-    fail(config_path, "peft_type needs the '", file.config.method,
-         "' family, which this build does not have");
   std::vector<std::string> trainable_prefixes;
   for (const std::string& m : file.modules_to_save) trainable_prefixes.push_back(m + ".");
   try {

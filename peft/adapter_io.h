@@ -9,7 +9,7 @@
 //
 // peft_type per family and the keys written besides the common ones (peft_type, task_type
 // "SEQ_CLS", base_model_name_or_path, inference_mode true, target_modules, bias "none",
-// modules_to_save):
+// modules_to_save) — each family's registry entry (peft/registry.h) holds its own; built-ins:
 //   lora      "LORA"   r, lora_alpha, lora_dropout, use_rslora, init_lora_weights (init a:
 //                      true, gaussian: "gaussian", b: true plus "tinytune_lora_init": "b" —
 //                      HF has no Init[B]; it loads the file and warns that it ignores the key)
@@ -76,7 +76,7 @@ AdapterFileConfig read_adapter_config(const std::string& dir);
 // adapters with apply_peft (everything else frozen but modules_to_save), then copies every
 // tensor in by name. Errors name the file: a tensor the model needs that the file lacks, a
 // tensor the model has no place for, a shape mismatch (an adapter made for another model
-// shape: the tensor, both shapes), a peft_type whose family this build lacks. After an error
+// shape: the tensor, both shapes), a peft_type no registered family has. After an error
 // the model may hold freshly initialised adapters: load into a fresh model.
 AdapterFileConfig load_adapter(nn::Module& model, const std::string& dir);
 

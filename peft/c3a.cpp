@@ -1,6 +1,7 @@
 #include "tinytune/peft/c3a.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "tinytune/core/ops.h"
 #include "tinytune/peft/peft.h"
@@ -114,6 +115,47 @@ std::vector<std::string> inject_c3a(nn::Module& model, const std::vector<std::st
   }
   freeze_all_but(model, {".c3a_kernel"}, trainable_prefixes);
   return adapted;
+}
+
+// ---- registry --------------------------------------------------------------------------------
+
+namespace {
+
+void write_c3a_options(const PeftConfig& c, nlohmann::json& j) {
+  j["block_size"] = c.c3a_block_size;
+  // HF spells zero init `true` (the only C3A init that is a no-op at step 0).
+  j["init_weights"] = c.c3a_init == "zeros" ? nlohmann::json(true) : nlohmann::json(c.c3a_init);
+}
+
+void read_c3a_options(const AdapterConfigReader& r, PeftConfig& c) {
+  r.unsupported("block_size_pattern");
+  c.c3a_block_size = r.integer("block_size", 256);
+  c.c3a_init = "xavier_uniform";  // HF: false and the default both mean Xavier
+  if (!r.has("init_weights")) return;
+  const nlohmann::json& init = r.json()["init_weights"];
+  if (init.is_boolean()) {
+    if (init.get<bool>()) c.c3a_init = "zeros";
+  } else if (init.is_string()) {
+    c.c3a_init = init.get<std::string>();
+  } else {
+    r.fail("\"init_weights\" must be true, false or a string, got ", init.dump());
+  }
+}
+
+}  // namespace
+
+AdapterFamily c3a_family() {
+  AdapterFamily f;
+  f.name = "c3a";
+  f.peft_type = "C3A";
+  f.inject = [](nn::Module& model, const PeftConfig& c, const std::vector<std::string>& keep) {
+    return inject_c3a(model, c.target_modules, {c.c3a_block_size, parse_c3a_init(c.c3a_init)}, keep);
+  };
+  f.write_options = write_c3a_options;
+  f.read_options = read_c3a_options;
+  // HF PEFT's C3A guidance: start near 1e-1 (ΔW is scaled by 1/d_in).
+  f.default_lr = 1e-1;
+  return f;
 }
 
 }  // namespace tt::peft

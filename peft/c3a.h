@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tinytune/peft/adapter.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -62,5 +63,8 @@ class C3aAdapter : public Adapter {
 std::vector<std::string> inject_c3a(nn::Module& model, const std::vector<std::string>& targets,
                                     const C3aOptions& options,
                                     const std::vector<std::string>& trainable_prefixes);
+
+// C3A as the registry knows it: peft_type "C3A", HF's keys.
+AdapterFamily c3a_family();
 
 }  // namespace tt::peft

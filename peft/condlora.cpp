@@ -5,6 +5,7 @@
 
 #include "tinytune/core/ops.h"
 #include "tinytune/peft/adapter_io.h"
+#include "tinytune/peft/lora.h"
 
 namespace tt::peft {
 
@@ -126,6 +127,21 @@ void export_condlora_as_lora(nn::Module& model, const PeftConfig& config, const 
   PeftConfig lora = config;  // r, alpha, rsLoRA, dropout, targets; lora_init is "a" (apply_peft)
   lora.method = "lora";
   write_adapter_files(dir, lora, base_model_name, modules_to_save, tensors);
+}
+
+AdapterFamily condlora_family() {
+  AdapterFamily f;
+  f.name = "condlora";
+  f.peft_type = "TINYTUNE_CONDLORA";
+  f.inject = [](nn::Module& model, const PeftConfig& c, const std::vector<std::string>& keep) {
+    TT_CHECK(c.lora_init == "a", "--lora-init: CondLoRA's init is fixed (Θ_A kaiming-uniform, "
+             "Θ_B = 0); got '", c.lora_init, "', leave it at a");
+    return inject_condlora(model, c.target_modules, {c.lora_r, c.lora_alpha, c.lora_dropout, c.rslora},
+                           keep);
+  };
+  f.write_options = write_lora_keys;
+  f.read_options = read_lora_keys;
+  return f;
 }
 
 }  // namespace tt::peft

@@ -33,6 +33,7 @@
 
 #include "tinytune/peft/adapter.h"
 #include "tinytune/peft/peft.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -82,5 +83,8 @@ std::vector<std::string> inject_condlora(nn::Module& model, const std::vector<st
 void export_condlora_as_lora(nn::Module& model, const PeftConfig& config, const std::string& dir,
                              const std::string& base_model_name,
                              const std::vector<std::string>& modules_to_save = {"classifier"});
+
+// CondLoRA as the registry knows it: peft_type "TINYTUNE_CONDLORA", LoRA's keys.
+AdapterFamily condlora_family();
 
 }  // namespace tt::peft

@@ -6,8 +6,8 @@
 //   θ = π·tanh(p), block [[cos θ, −sin θ], [sin θ, cos θ]] — R is exactly orthogonal.
 // qGOFT (quasi-orthogonal): "givens_soft" [d_in − 1, 2, 2] holds free blocks
 //   [[g00, g01], [g10, g11]]; regularization() = Σ_k ⟨α_k, β_k⟩², ⟨α, β⟩ = g00·g01 + g10·g11
-//   (the inner product of each block's two columns; their norms stay free). The trainer adds
-//   λ·(Σ over layers) to the loss (--qgoft-lambda).
+//   (the inner product of each block's two columns; their norms stay free). extra_loss() is
+//   λ·regularization() (--qgoft-lambda), which the trainer adds to the loss for every layer.
 // Init: p = 0 and identity blocks, so R = I and the adapted model equals the base at step 0.
 // Merge: W_eff = W0 Rᵀ; row r of it is R w_r, so W0's rows go through givens_rotate_adjoint.
 // Inverse rule: W0 = W_eff R⁻ᵀ, row r = R⁻¹ w_r, with R⁻¹ = P_1⁻¹ ⋯ P_L⁻¹. GOFT: P⁻¹ = Pᵀ, so the
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tinytune/peft/adapter.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -51,8 +52,10 @@ class QgoftAdapter : public GivensAdapter {
   Tensor blocks() const override { return givens_soft; }
   Tensor unmerged_weight(const Tensor& merged) const override;
   Tensor regularization() const override;  // Σ_k (g00·g01 + g10·g11)², differentiable
+  Tensor extra_loss() const override;      // λ·regularization(); undefined when λ = 0
 
   Tensor givens_soft;  // [d_in − 1, 2, 2] free blocks, registered as "givens_soft"
+  double lambda = 0.0;  // the weight of the soft-orthogonality term (PeftConfig::qgoft_lambda)
 };
 
 // Install GOFT / qGOFT on every Linear matched by `targets` (peft::find_target_linears) and
@@ -60,7 +63,14 @@ class QgoftAdapter : public GivensAdapter {
 // adapted layers' names. A layer with d_in < 2 is an error (no pair to rotate).
 std::vector<std::string> inject_goft(nn::Module& model, const std::vector<std::string>& targets,
                                      const std::vector<std::string>& trainable_prefixes);
+// `lambda`: each adapter's QgoftAdapter::lambda.
 std::vector<std::string> inject_qgoft(nn::Module& model, const std::vector<std::string>& targets,
-                                      const std::vector<std::string>& trainable_prefixes);
+                                      const std::vector<std::string>& trainable_prefixes,
+                                      double lambda = 0.0);
+
+// GOFT and qGOFT as the registry knows them: peft_type "TINYTUNE_GOFT" (no keys of its own),
+// "TINYTUNE_QGOFT" (qgoft_lambda).
+AdapterFamily goft_family();
+AdapterFamily qgoft_family();
 
 }  // namespace tt::peft

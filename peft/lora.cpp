@@ -1,6 +1,7 @@
 #include "tinytune/peft/lora.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "tinytune/core/ops.h"
 #include "tinytune/peft/peft.h"
@@ -79,6 +80,88 @@ std::vector<std::string> inject_lora(nn::Module& model, const std::vector<std::s
   }
   freeze_all_but(model, {".lora_A.", ".lora_B."}, trainable_prefixes);
   return adapted;
+}
+
+// ---- registry --------------------------------------------------------------------------------
+
+namespace {
+
+// lora_alpha 8 is written as 8, not 8.0, as HF writes it.
+nlohmann::json number(double v) {
+  if (std::floor(v) == v && std::abs(v) < 1e15) return static_cast<int64_t>(v);
+  return v;
+}
+
+void write_lora_options(const PeftConfig& c, nlohmann::json& j) {
+  write_lora_keys(c, j);
+  if (c.lora_init == "gaussian") {
+    j["init_lora_weights"] = "gaussian";
+  } else {
+    j["init_lora_weights"] = true;
+    // HF has no Init[B] (docs/families.md §1.3); HF ignores this key (with a warning) and loads.
+    if (c.lora_init == "b") j["tinytune_lora_init"] = "b";
+  }
+}
+
+void read_lora_init(const AdapterConfigReader& r, PeftConfig& c) {
+  // The init only decides the starting values, which the file's tensors replace; inits that
+  // also rewrite W0 make the file meaningless on the original base model.
+  c.lora_init = "a";
+  if (r.has("init_lora_weights")) {
+    const nlohmann::json& init = r.json()["init_lora_weights"];
+    if (init.is_string()) {
+      const std::string name = init.get<std::string>();
+      if (name.rfind("pissa", 0) == 0 || name == "olora" || name == "corda" || name == "loftq")
+        r.fail("\"init_lora_weights\": \"", name, "\" rewrites the base weights W0; convert the "
+               "adapter to plain LoRA in HF first (save_pretrained(..., "
+               "path_initial_model_for_weight_conversion=...))");
+      if (name == "gaussian") c.lora_init = "gaussian";
+    } else if (!init.is_boolean()) {
+      r.fail("\"init_lora_weights\" must be true, false or a string, got ", init.dump());
+    }
+  }
+  if (r.has("tinytune_lora_init")) c.lora_init = r.string("tinytune_lora_init");
+}
+
+void read_lora_options(const AdapterConfigReader& r, PeftConfig& c) {
+  read_lora_keys(r, c);
+  for (const char* key : {"use_dora", "fan_in_fan_out", "lora_bias", "rank_pattern", "alpha_pattern",
+                          "layer_replication", "target_parameters", "trainable_token_indices",
+                          "alora_invocation_tokens", "use_qalora"})
+    r.unsupported(key);
+  read_lora_init(r, c);
+}
+
+}  // namespace
+
+void write_lora_keys(const PeftConfig& c, nlohmann::json& j) {
+  j["r"] = c.lora_r;
+  j["lora_alpha"] = number(c.lora_alpha);
+  j["lora_dropout"] = c.lora_dropout;
+  j["use_rslora"] = c.rslora;
+}
+
+void read_lora_keys(const AdapterConfigReader& r, PeftConfig& c) {
+  // HF LoraConfig's defaults for the LoRA keys it may leave out.
+  const bool ours = r.ours();
+  c.lora_r = r.integer("r", ours ? std::nullopt : std::optional<int64_t>(8));
+  c.lora_alpha = r.real("lora_alpha", ours ? std::nullopt : std::optional(8.0));
+  c.lora_dropout = r.real("lora_dropout", ours ? std::nullopt : std::optional(0.0));
+  c.rslora = r.boolean("use_rslora", ours ? std::nullopt : std::optional(false));
+}
+
+AdapterFamily lora_family() {
+  AdapterFamily f;
+  f.name = "lora";
+  f.peft_type = "LORA";
+  f.inject = [](nn::Module& model, const PeftConfig& c, const std::vector<std::string>& keep) {
+    return inject_lora(model, c.target_modules,
+                       {c.lora_r, c.lora_alpha, c.lora_dropout, parse_lora_init(c.lora_init), c.rslora},
+                       keep);
+  };
+  f.write_options = write_lora_options;
+  f.read_options = read_lora_options;
+  return f;
 }
 
 }  // namespace tt::peft

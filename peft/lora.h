@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tinytune/peft/adapter.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -46,5 +47,12 @@ class LoraAdapter : public Adapter {
 std::vector<std::string> inject_lora(nn::Module& model, const std::vector<std::string>& targets,
                                      const LoraOptions& options,
                                      const std::vector<std::string>& trainable_prefixes);
+
+// LoRA as the registry knows it (peft/registry.h): peft_type "LORA", HF's keys.
+AdapterFamily lora_family();
+// The keys LoRA and CondLoRA share in adapter_config.json (r, lora_alpha, lora_dropout,
+// use_rslora); reading defaults them as HF does unless the file is one of ours.
+void write_lora_keys(const PeftConfig& config, nlohmann::json& out);
+void read_lora_keys(const AdapterConfigReader& in, PeftConfig& config);
 
 }  // namespace tt::peft

@@ -4,10 +4,7 @@
 #include <unordered_set>
 
 #include "tinytune/core/ops.h"
-#include "tinytune/peft/c3a.h"
-#include "tinytune/peft/condlora.h"
-#include "tinytune/peft/goft.h"
-#include "tinytune/peft/lora.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::peft {
 
@@ -25,33 +22,12 @@ void PeftConfig::validate() const {
   TT_CHECK(qgoft_lambda >= 0, "--qgoft-lambda: must be >= 0, got ", qgoft_lambda);
 }
 
-const std::vector<std::string>& peft_families() {
-  static const std::vector<std::string> families{"lora", "condlora", "c3a", "goft", "qgoft"};
-  return families;
-}
+const std::vector<std::string>& peft_families() { return family_names(); }
 
 std::vector<std::string> apply_peft(nn::Module& model, const PeftConfig& config,
                                     const std::vector<std::string>& trainable_prefixes) {
   config.validate();
-  // One branch per family; each injects into the targets and freezes the rest.
-  if (config.method == "lora")
-    return inject_lora(model, config.target_modules,
-                       {config.lora_r, config.lora_alpha, config.lora_dropout,
-                        parse_lora_init(config.lora_init), config.rslora},
-                       trainable_prefixes);
-  if (config.method == "condlora") {
-    TT_CHECK(config.lora_init == "a", "--lora-init: CondLoRA's init is fixed (Θ_A kaiming-uniform, "
-             "Θ_B = 0); got '", config.lora_init, "', leave it at a");
-    return inject_condlora(model, config.target_modules,
-                           {config.lora_r, config.lora_alpha, config.lora_dropout, config.rslora},
-                           trainable_prefixes);
-  }
-  if (config.method == "c3a")
-    return inject_c3a(model, config.target_modules,
-                      {config.c3a_block_size, parse_c3a_init(config.c3a_init)}, trainable_prefixes);
-  if (config.method == "goft") return inject_goft(model, config.target_modules, trainable_prefixes);
-  if (config.method == "qgoft") return inject_qgoft(model, config.target_modules, trainable_prefixes);
-  throw Error(detail::concat("--peft: unknown method '", config.method, "'"));
+  return family_named(config.method).inject(model, config, trainable_prefixes);
 }
 
 std::vector<std::pair<std::string, nn::Linear*>> find_target_linears(
@@ -113,13 +89,27 @@ int64_t adapter_parameter_count(nn::Module& model) {
   return count;
 }
 
-Tensor peft_regularization(nn::Module& model) {
+namespace {
+
+// Σ over the adapters of one scalar each, skipping undefined ones (undefined if all are).
+template <typename Term>
+Tensor sum_over_adapters(nn::Module& model, Term term) {
   Tensor total;
   for (auto& [name, adapter] : adapters_of(model)) {
-    Tensor r = adapter->regularization();
-    if (r.defined()) total = total.defined() ? add(total, r) : r;
+    Tensor t = term(*adapter);
+    if (t.defined()) total = total.defined() ? add(total, t) : t;
   }
   return total;
+}
+
+}  // namespace
+
+Tensor peft_regularization(nn::Module& model) {
+  return sum_over_adapters(model, [](const Adapter& a) { return a.regularization(); });
+}
+
+Tensor adapters_extra_loss(nn::Module& model) {
+  return sum_over_adapters(model, [](const Adapter& a) { return a.extra_loss(); });
 }
 
 namespace {

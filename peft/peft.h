@@ -17,7 +17,7 @@ namespace tt::peft {
 
 // Every family's options (the train_glue flags of the same names). A family reads only its own.
 struct PeftConfig {
-  std::string method = "lora";  // lora | condlora | c3a | goft | qgoft
+  std::string method = "lora";  // a registered family: lora | condlora | c3a | goft | qgoft | ...
   std::vector<std::string> target_modules{"query", "value"};
   // LoRA and CondLoRA: ΔW = s·B A with s = alpha / r (alpha / sqrt(r) with rslora).
   int64_t lora_r = 8;
@@ -36,13 +36,13 @@ struct PeftConfig {
   void validate() const;
 };
 
-// The families apply_peft knows, in --peft's spelling.
+// The families apply_peft knows, in --peft's spelling (peft::family_names(), peft/registry.h).
 const std::vector<std::string>& peft_families();
 
-// Injects config.method's adapter into every Linear named by config.target_modules, freezes
-// every other parameter except those whose name starts with one of `trainable_prefixes` (the
-// task head). Returns the adapted layers' names. Errors: an unknown method or target, a rank
-// or block size that does not fit a layer.
+// Injects config.method's adapter (the registered family's inject, peft/registry.h) into every
+// Linear named by config.target_modules, freezes every other parameter except those whose name
+// starts with one of `trainable_prefixes` (the task head). Returns the adapted layers' names.
+// Errors: an unknown method or target, a rank or block size that does not fit a layer.
 std::vector<std::string> apply_peft(nn::Module& model, const PeftConfig& config,
                                     const std::vector<std::string>& trainable_prefixes);
 
@@ -65,6 +65,9 @@ int64_t adapter_parameter_count(nn::Module& model);
 
 // Σ of every adapter's regularization() (undefined when no adapter has one).
 Tensor peft_regularization(nn::Module& model);
+// Σ of every adapter's extra_loss(): what training adds to the task loss (undefined when no
+// adapter adds anything).
+Tensor adapters_extra_loss(nn::Module& model);
 
 // W0 <- W_eff in every adapted layer (keeping W0), so forward is the plain Linear's.
 // Already merged layers are left as they are.

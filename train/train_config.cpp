@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tinytune/core/error.h"
+#include "tinytune/peft/registry.h"
 
 namespace tt::train {
 
@@ -43,11 +44,7 @@ void TrainConfig::validate() const {
 
 double TrainConfig::default_lr(const std::string& peft) {
   if (peft == "full") return 2e-5;
-  if (peft == "c3a") return 1e-1;  // HF PEFT's C3A guidance: start near 1e-1 (ΔW is scaled by 1/d_in)
-  // SST-2 probe on MiniLM (benchmarks/RESULTS.md): qGOFT at 1e-2 reached 0.83 dev accuracy in
-  // 200 steps, at 2e-3 only 0.77 in 300.
-  if (peft == "goft" || peft == "qgoft") return 1e-2;
-  return 5e-4;  // lora, condlora
+  return peft::family_named(peft).default_lr;  // each family's own (peft/registry.h)
 }
 
 std::string TrainConfig::to_json() const {

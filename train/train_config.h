@@ -14,7 +14,7 @@ struct TrainConfig {
   std::string model_dir = "models/all-MiniLM-L6-v2";
   std::string data_dir = "data/glue";
   std::string output_dir;  // empty: runs/<task>-<peft>-seed<seed>
-  std::string peft = "lora";  // full, or a PEFT family (peft::peft_families())
+  std::string peft = "lora";  // full, or a registered PEFT family (peft/registry.h)
   int64_t epochs = 3;
   int64_t max_steps = 0;  // > 0 overrides epochs
   int64_t batch_size = 32;
@@ -49,8 +49,8 @@ struct TrainConfig {
   void validate() const;
   double effective_lr() const { return lr > 0 ? lr : default_lr(peft); }
   double effective_head_lr() const { return head_lr > 0 ? head_lr : effective_lr(); }
-  // Defaults that train MiniLM well on GLUE with batch 32 (benchmarks/RESULTS.md): adapters
-  // that start at the identity tolerate far larger rates than full fine-tuning.
+  // Defaults that train MiniLM well on GLUE with batch 32 (benchmarks/RESULTS.md): full
+  // fine-tuning's here, each family's in its registry entry (AdapterFamily::default_lr).
   static double default_lr(const std::string& peft);
   std::string to_json() const;
 };

@@ -12,7 +12,6 @@
 // Prints one line "dev <metric>=<value> ..." (or nothing with --inputs). Exit codes: 0 done;
 // 2 bad flags; 1 a runtime error (the message names the file or flag).
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <iostream>
 #include <omp.h>
 
@@ -20,14 +19,12 @@
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
 #include "tinytune/data/batching.h"
-#include "tinytune/data/wordpiece.h"
-#include "tinytune/nn/hf_checkpoint.h"
 #include "tinytune/peft/adapter_io.h"
 #include "tinytune/peft/condlora.h"
 #include "tinytune/train/evaluate.h"
+#include "tinytune/train/glue_task.h"
 
 using namespace tt;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -44,17 +41,13 @@ struct Options {
   std::string export_lora;
 };
 
-std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequenceClassification& model,
-                                           data::GlueTask task) {
-  const auto& spec = data::glue_spec(task);
-  const fs::path dev_file = fs::path(o.data_dir) / spec.folder / spec.dev_files[0];
-  TT_CHECK(fs::exists(dev_file), "--data-dir: ", dev_file.string(), " not found (run scripts/get_glue.sh ",
-           spec.folder, ")");
-  data::GlueSplit dev = data::read_glue_split(task, dev_file.string(), true);
-  data::WordPieceTokenizer tokenizer((fs::path(nn::resolve_hf_model_dir(o.model_dir)) / "vocab.txt").string());
-  data::Batcher batches(dev, tokenizer,
+// The dev set is opened only here: with --inputs none is needed.
+std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequenceClassification& model) {
+  const train::OpenedGlueTask dev = train::open_glue_task(
+      {.task = o.task, .data_dir = o.data_dir, .files = {"dev"}, .model_dir = o.model_dir});
+  data::Batcher batches(dev.splits[0], *dev.tokenizer,
                         {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
-  return train::evaluate_glue(model, batches, task);
+  return train::evaluate_glue(model, batches, dev.task);
 }
 
 void write_logits(const Options& o, nn::BertForSequenceClassification& model) {
@@ -92,8 +85,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (o.threads > 0) omp_set_num_threads(o.threads);
-    const data::GlueTask task = data::parse_glue_task(o.task);
-    auto model = nn::load_bert_for_classification(o.model_dir, data::glue_spec(task).num_labels);
+    const train::OpenedGlueTask opened = train::open_glue_task({.task = o.task, .data_dir = o.data_dir, .files = {}, .model_dir = ""});
+    auto model = train::load_glue_classifier(o.model_dir, *opened.spec);
     peft::AdapterFileConfig loaded = peft::load_adapter(*model, o.adapter_dir);
     model->eval();
     NoGradGuard no_grad;
@@ -112,7 +105,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::cout << "dev";
-    for (auto& [name, value] : evaluate_dev(o, *model, task)) std::cout << ' ' << name << '=' << value;
+    for (auto& [name, value] : evaluate_dev(o, *model)) std::cout << ' ' << name << '=' << value;
     std::cout << "\n";
     return 0;
   } catch (const std::exception& e) {

@@ -25,11 +25,10 @@
 #include "tinytune/core/io/atomic_file.h"
 #include "tinytune/core/ops.h"
 #include "tinytune/data/batching.h"
-#include "tinytune/data/wordpiece.h"
-#include "tinytune/nn/hf_checkpoint.h"
 #include "tinytune/peft/lorahub.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/few_shot.h"
+#include "tinytune/train/glue_task.h"
 
 using namespace tt;
 namespace fs = std::filesystem;
@@ -80,42 +79,19 @@ void validate(const Options& o, const std::vector<std::string>& modules) {
   TT_CHECK(o.threads >= 0, "--threads: must be >= 0, got ", o.threads);
 }
 
-int run(Options o, const std::vector<std::string>& module_dirs) {
-  if (o.threads > 0) omp_set_num_threads(o.threads);
-  const data::GlueTask task = data::parse_glue_task(o.task);
-  const data::GlueTaskSpec& spec = data::glue_spec(task);
-  if (o.output_dir.empty())
-    o.output_dir = "runs/lorahub-" + o.task + "-k" + std::to_string(o.shots) + "-seed" + std::to_string(o.seed);
-  const bool baseline = !o.baseline.empty();
-
-  // Data and modules first: a missing file or a mismatch fails before the model loads.
-  const fs::path task_dir = fs::path(o.data_dir) / spec.folder;
-  const fs::path train_file = task_dir / spec.train_file, dev_file = task_dir / spec.dev_files[0];
-  for (const fs::path& f : {train_file, dev_file})
-    TT_CHECK(fs::exists(f), "--data-dir: ", f.string(), " not found (run scripts/get_glue.sh ", spec.folder, ")");
-  const data::GlueSplit train_split = data::read_glue_split(task, train_file.string(), true);
-  const data::GlueSplit dev_split = data::read_glue_split(task, dev_file.string(), true);
-  const std::vector<int64_t> shot_indices = train::few_shot_indices(train_split, o.shots, o.seed, "--shots");
-  const data::GlueSplit shots = train::few_shot_subset(train_split, o.shots, o.seed, "--shots");
+// What the composition works on, opened before any search.
+struct Inputs {
+  train::OpenedGlueTask task;
+  int64_t train_examples = 0;
+  std::vector<int64_t> shot_indices;  // the k examples' rows in the train split
   std::vector<peft::LoraModule> modules;
-  for (const std::string& dir : module_dirs) modules.push_back(peft::read_lora_module(dir));
-  if (!baseline) peft::check_same_architecture(modules);
+  std::shared_ptr<nn::BertForSequenceClassification> model;
+  std::vector<nn::BertInputs> shot_inputs;  // the k examples, batched
+  peft::HeadTargets targets;                // their labels or scores
+  std::unique_ptr<data::Batcher> dev_batches;
+};
 
-  auto model = nn::load_bert_for_classification(o.model_dir, spec.num_labels);
-  model->eval();
-  for (const peft::LoraModule& m : modules)
-    if (!m.file.base_model_name.empty() &&
-        peft::model_identity(m.file.base_model_name) != peft::model_identity(o.model_dir))
-      std::cerr << "lorahub: note: " << m.dir << " was trained on " << m.file.base_model_name
-                << ", composing on " << o.model_dir << " (the shapes are checked)\n";
-  data::WordPieceTokenizer tokenizer((fs::path(nn::resolve_hf_model_dir(o.model_dir)) / "vocab.txt").string());
-  const data::BatcherOptions eval_options{.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length};
-  data::Batcher shot_batches(shots, tokenizer, eval_options);
-  data::Batcher dev_batches(dev_split, tokenizer, eval_options);
-  std::vector<nn::BertInputs> inputs;
-  shot_batches.for_each_batch(0, [&](const data::Batch& b) {
-    inputs.push_back({b.input_ids, b.token_type_ids, b.attention_mask});
-  });
+peft::HeadTargets head_targets(const data::GlueTaskSpec& spec, const data::GlueSplit& shots) {
   peft::HeadTargets targets;
   targets.regression = spec.is_regression;
   targets.num_outputs = spec.num_labels;
@@ -125,69 +101,125 @@ int run(Options o, const std::vector<std::string>& module_dirs) {
     else
       targets.classes.push_back(e.label);
   }
+  return targets;
+}
 
-  std::cerr << "lorahub: " << o.task << ", k = " << o.shots << " of " << train_split.examples.size()
+// Data and modules first: a missing file or a mismatch fails before the model loads.
+Inputs open_inputs(const Options& o, const std::vector<std::string>& module_dirs) {
+  Inputs in;
+  in.task = train::open_glue_task(
+      {.task = o.task, .data_dir = o.data_dir, .files = {"train", "dev"}, .model_dir = o.model_dir});
+  const data::GlueSplit& train_split = in.task.splits[0];
+  in.train_examples = static_cast<int64_t>(train_split.examples.size());
+  in.shot_indices = train::few_shot_indices(train_split, o.shots, o.seed, "--shots");
+  const data::GlueSplit shots = train::few_shot_subset(train_split, o.shots, o.seed, "--shots");
+  for (const std::string& dir : module_dirs) in.modules.push_back(peft::read_lora_module(dir));
+  if (o.baseline.empty()) peft::check_same_architecture(in.modules);
+
+  in.model = train::load_glue_classifier(o.model_dir, *in.task.spec);
+  in.model->eval();
+  for (const peft::LoraModule& m : in.modules)
+    if (!m.file.base_model_name.empty() &&
+        peft::model_identity(m.file.base_model_name) != peft::model_identity(o.model_dir))
+      std::cerr << "lorahub: note: " << m.dir << " was trained on " << m.file.base_model_name
+                << ", composing on " << o.model_dir << " (the shapes are checked)\n";
+  const data::BatcherOptions eval_options{.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length};
+  data::Batcher shot_batches(shots, *in.task.tokenizer, eval_options);
+  in.dev_batches = std::make_unique<data::Batcher>(in.task.splits[1], *in.task.tokenizer, eval_options);
+  shot_batches.for_each_batch(0, [&](const data::Batch& b) {
+    in.shot_inputs.push_back({b.input_ids, b.token_type_ids, b.attention_mask});
+  });
+  in.targets = head_targets(*in.task.spec, shots);
+  return in;
+}
+
+// The weights' search (or, for --baseline, one evaluation of the base model's head).
+peft::SearchResult search(const Options& o, peft::LorahubObjective& objective, const peft::LoraComposer* composer) {
+  peft::SearchResult result;
+  if (!composer) {
+    result.value = objective({});
+    result.values = {result.value};
+    result.evaluations = 1;
+    result.algorithm = "none";
+    result.stop_reason = "no search (baseline)";
+    return result;
+  }
+  peft::SearchOptions so;
+  so.optimizer = peft::parse_lorahub_optimizer(o.optimizer);
+  so.budget = o.budget;
+  so.seed = o.seed;
+  return peft::search_weights([&](const std::vector<double>& w) { return objective(w); }, composer->size(), so);
+}
+
+struct Outcome {
+  peft::SearchResult search;
+  double loo_loss = 0, adapt_seconds = 0, eval_seconds = 0;
+  std::map<std::string, double> dev;
+};
+
+nlohmann::json results_json(const Options& o, const Inputs& in, const Outcome& out, bool composed) {
+  const bool baseline = !o.baseline.empty();
+  std::vector<std::string> module_names;
+  for (const peft::LoraModule& m : in.modules) module_names.push_back(m.dir);
+  return {{"task", o.task}, {"model", o.model_dir},
+          {"method", baseline ? "base" : "lorahub"}, {"mode", baseline ? "none" : o.mode},
+          {"optimizer", baseline ? "none" : o.optimizer}, {"algorithm", out.search.algorithm},
+          {"modules", module_names}, {"weights", out.search.weights},
+          {"shots", o.shots}, {"seed", o.seed}, {"budget", o.budget}, {"alpha", o.alpha},
+          {"ridge_lambda", o.head.lambda}, {"temperature", o.head.temperature},
+          {"objective", out.search.value}, {"loo_loss", out.loo_loss}, {"evaluations", out.search.evaluations},
+          {"objective_per_evaluation", out.search.values}, {"stop_reason", out.search.stop_reason},
+          {"dev", out.dev}, {"main_metric", in.task.spec->main_metric},
+          {"compose_adapt_seconds", out.adapt_seconds}, {"eval_seconds", out.eval_seconds},
+          {"threads", omp_get_max_threads()}, {"train_indices", in.shot_indices},
+          {"adapter", composed ? (fs::path(o.output_dir) / "adapter").string() : ""}};
+}
+
+void print_start(const Options& o, const Inputs& in) {
+  const bool baseline = !o.baseline.empty();
+  std::cerr << "lorahub: " << o.task << ", k = " << o.shots << " of " << in.train_examples
             << " training examples (seed " << o.seed << "), "
             << (baseline ? std::string("baseline: the base model with the ridge head")
-                         : std::to_string(modules.size()) + " modules, mode " + o.mode + ", " + o.optimizer +
+                         : std::to_string(in.modules.size()) + " modules, mode " + o.mode + ", " + o.optimizer +
                                ", budget " + std::to_string(o.budget))
             << ", threads " << omp_get_max_threads() << "\n";
+}
+
+int run(Options o, const std::vector<std::string>& module_dirs) {
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  if (o.output_dir.empty())
+    o.output_dir = "runs/lorahub-" + o.task + "-k" + std::to_string(o.shots) + "-seed" + std::to_string(o.seed);
+  Inputs in = open_inputs(o, module_dirs);
+  print_start(o, in);
 
   // Compose + adapt, timed together (the final head fit included).
+  Outcome out;
   const auto start = Clock::now();
   std::unique_ptr<peft::LoraComposer> composer;
-  if (!baseline)
-    composer = std::make_unique<peft::LoraComposer>(*model, modules, peft::parse_composition_mode(o.mode));
-  peft::LorahubObjective objective(*model, composer.get(), inputs, targets, o.head, o.alpha);
-  peft::SearchResult search;
-  if (baseline) {
-    search.value = objective({});
-    search.values = {search.value};
-    search.evaluations = 1;
-    search.algorithm = "none";
-    search.stop_reason = "no search (baseline)";
-  } else {
-    peft::SearchOptions so;
-    so.optimizer = peft::parse_lorahub_optimizer(o.optimizer);
-    so.budget = o.budget;
-    so.seed = o.seed;
-    search = peft::search_weights([&](const std::vector<double>& w) { return objective(w); },
-                                  composer->size(), so);
-  }
-  objective.finalize(search.weights);
-  const double loo_loss = objective.last_loss();
-  const double adapt_seconds = seconds_since(start);
+  if (o.baseline.empty())
+    composer = std::make_unique<peft::LoraComposer>(*in.model, in.modules, peft::parse_composition_mode(o.mode));
+  peft::LorahubObjective objective(*in.model, composer.get(), in.shot_inputs, in.targets, o.head, o.alpha);
+  out.search = search(o, objective, composer.get());
+  objective.finalize(out.search.weights);
+  out.loo_loss = objective.last_loss();
+  out.adapt_seconds = seconds_since(start);
 
   const auto eval_start = Clock::now();
-  if (composer) peft::merge_adapters(*model);  // the composed adapter costs nothing at inference
-  const std::map<std::string, double> dev = train::evaluate_glue(*model, dev_batches, task);
-  const double eval_seconds = seconds_since(eval_start);
+  if (composer) peft::merge_adapters(*in.model);  // the composed adapter costs nothing at inference
+  out.dev = train::evaluate_glue(*in.model, *in.dev_batches, in.task.task);
+  out.eval_seconds = seconds_since(eval_start);
 
   fs::create_directories(o.output_dir);
   if (composer)
-    peft::save_adapter(*model, composer->config(), (fs::path(o.output_dir) / "adapter").string(), o.model_dir);
-  std::vector<std::string> module_names;
-  for (const peft::LoraModule& m : modules) module_names.push_back(m.dir);
-  nlohmann::json results = {
-      {"task", o.task}, {"model", o.model_dir},
-      {"method", baseline ? "base" : "lorahub"}, {"mode", baseline ? "none" : o.mode},
-      {"optimizer", baseline ? "none" : o.optimizer}, {"algorithm", search.algorithm},
-      {"modules", module_names}, {"weights", search.weights},
-      {"shots", o.shots}, {"seed", o.seed}, {"budget", o.budget}, {"alpha", o.alpha},
-      {"ridge_lambda", o.head.lambda}, {"temperature", o.head.temperature},
-      {"objective", search.value}, {"loo_loss", loo_loss}, {"evaluations", search.evaluations},
-      {"objective_per_evaluation", search.values}, {"stop_reason", search.stop_reason},
-      {"dev", dev}, {"main_metric", spec.main_metric},
-      {"compose_adapt_seconds", adapt_seconds}, {"eval_seconds", eval_seconds},
-      {"threads", omp_get_max_threads()}, {"train_indices", shot_indices},
-      {"adapter", composer ? (fs::path(o.output_dir) / "adapter").string() : ""}};
-  io::write_file_atomically((fs::path(o.output_dir) / "results.json").string(), results.dump(2) + "\n");
+    peft::save_adapter(*in.model, composer->config(), (fs::path(o.output_dir) / "adapter").string(), o.model_dir);
+  io::write_file_atomically((fs::path(o.output_dir) / "results.json").string(),
+                            results_json(o, in, out, composer != nullptr).dump(2) + "\n");
 
-  std::cerr << "lorahub: " << search.evaluations << " evaluations (" << search.stop_reason << "), "
-            << adapt_seconds << " s compose + adapt, objective " << search.value << ", w = "
-            << nlohmann::json(search.weights).dump() << "\n";
+  std::cerr << "lorahub: " << out.search.evaluations << " evaluations (" << out.search.stop_reason << "), "
+            << out.adapt_seconds << " s compose + adapt, objective " << out.search.value << ", w = "
+            << nlohmann::json(out.search.weights).dump() << "\n";
   std::cout << "dev";
-  for (auto& [name, value] : dev) std::cout << ' ' << name << '=' << value;
+  for (auto& [name, value] : out.dev) std::cout << ' ' << name << '=' << value;
   std::cout << "  (" << o.output_dir << "/results.json)\n";
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "tinytune/core/cpu_malloc.h"
 #include "tinytune/core/error.h"
+#include "tinytune/peft/registry.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/trainer.h"
 
@@ -17,20 +18,20 @@ namespace {
 
 void on_signal(int signal) { train::g_stop_signal.store(signal); }
 
-}  // namespace
+// "full, lora, ... or qgoft": every registered family (peft/registry.h).
+std::string peft_choices() {
+  const std::vector<std::string>& families = peft::family_names();
+  std::string out = "full";
+  for (size_t i = 0; i < families.size(); ++i) out += (i + 1 == families.size() ? " or " : ", ") + families[i];
+  return out;
+}
 
-int main(int argc, char** argv) {
-  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
-  train::TrainConfig c;
-  CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
-  // A flag given twice takes its last value, so scripts can override their defaults.
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string target_modules = "query,value";
+void add_run_flags(CLI::App& app, train::TrainConfig& c) {
   app.add_option("--task", c.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
   app.add_option("--model", c.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
   app.add_option("--data-dir", c.data_dir, "GLUE root with <TASK>/train.tsv, dev.tsv (scripts/get_glue.sh)")->capture_default_str();
   app.add_option("--output-dir", c.output_dir, "default runs/<task>-<peft>-seed<seed>");
-  app.add_option("--peft", c.peft, "full, lora, condlora, c3a, goft or qgoft")->capture_default_str();
+  app.add_option("--peft", c.peft, peft_choices())->capture_default_str();
   app.add_option("--epochs", c.epochs)->capture_default_str();
   app.add_option("--max-steps", c.max_steps, "optimizer steps; > 0 overrides --epochs")->capture_default_str();
   app.add_option("--batch-size", c.batch_size)->capture_default_str();
@@ -58,7 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-every", c.log_every)->capture_default_str();
   app.add_option("--train-limit", c.train_limit, "train on the first N examples of a seeded shuffle "
                  "(the same k as lorahub --shots for a seed); 0: all")->capture_default_str();
-  peft::PeftConfig& a = c.adapter;
+}
+
+// The adapter families' options (every family reads only its own).
+void add_adapter_flags(CLI::App& app, peft::PeftConfig& a, std::string& target_modules) {
   app.add_option("--target-modules", target_modules, "comma-separated Linear names")->capture_default_str();
   app.add_option("--lora-r", a.lora_r, "LoRA and CondLoRA rank")->capture_default_str();
   app.add_option("--lora-alpha", a.lora_alpha, "scaling s = alpha / r")->capture_default_str();
@@ -68,6 +72,20 @@ int main(int argc, char** argv) {
   app.add_option("--c3a-block-size", a.c3a_block_size, "must divide d_in and d_out of every target")->capture_default_str();
   app.add_option("--c3a-init", a.c3a_init, "xavier_uniform, kaiming_uniform, gaussian or zeros")->capture_default_str();
   app.add_option("--qgoft-lambda", a.qgoft_lambda, "weight of qGOFT's soft-orthogonality term")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
+  train::TrainConfig c;
+  CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
+  // A flag given twice takes its last value, so scripts can override their defaults.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::string target_modules = "query,value";
+  add_run_flags(app, c);
+  add_adapter_flags(app, c.adapter, target_modules);
+  peft::PeftConfig& a = c.adapter;
   try {
     app.parse(argc, argv);
     a.target_modules = train::split_commas(target_modules);
