@@ -3,7 +3,8 @@
 # nvidia-smi, libcuda and the programs are faked): each finding of the preflight is named in
 # words (no GPU, a driver older than the build's CUDA, a missing cuBLAS with what provides
 # it); gpu_check.sh stops after a failed preflight; runs that do not fit the time budget are
-# "not run" (exit 3) with the command that runs them, and `rest` picks them up.
+# "not run" (exit 3) with the command that runs them, and `rest` picks them up; a CUDA test
+# that skips fails the test run, and every one skipping says the device was not seen.
 # Usage (ctest runs it): gpu_check_cli.sh SOURCE_ROOT
 set -uo pipefail
 root="$1"
@@ -61,4 +62,25 @@ GPU_CHECK_BUDGET=20 expect "runs that do not fit are not run, with the command t
   "not run for lack of time: test bench_fft: rerun with \`scripts/gpu_check.sh test bench_fft\`" -- test bench_fft
 check "the runs not run are recorded" grep -qx "bench_fft" "$tmp/state/pending"
 GPU_CHECK_BUDGET=20 expect "rest: the runs of the last call" 3 "runs: test bench_fft" -- rest
+# A fake ctest suite in the fake build: CUDA cases that skip as a device-less run does.
+fake_suite() {  # fake_suite CUDA_CASES_THAT_SKIP CUDA_CASES_THAT_PASS
+  local i
+  echo 'add_test([=[cpu case]=] "true")' >"$fake_build/CTestTestfile.cmake"
+  for ((i = 0; i < $1; ++i)); do
+    echo "add_test([=[cuda skipping $i]=] \"echo\" \"skipped: no CUDA device\")
+set_tests_properties([=[cuda skipping $i]=] PROPERTIES SKIP_REGULAR_EXPRESSION \"skipped: no CUDA device\")"
+  done >>"$fake_build/CTestTestfile.cmake"
+  for ((i = 0; i < $2; ++i)); do
+    echo "add_test([=[cuda passing $i]=] \"true\")" >>"$fake_build/CTestTestfile.cmake"
+  done
+}
+if command -v ctest >/dev/null; then
+  fake_suite 3 0
+  expect "every CUDA test skipped on a machine with a GPU" 1 \
+    "test: FAILED: every CUDA test (3 of 3) reported \"skipped: no CUDA device\" although the preflight found a GPU" -- test
+  fake_suite 1 2
+  expect "one CUDA test skipped" 1 "test: FAILED: 1 test(s) reported skipped on a machine with a GPU" -- test
+  fake_suite 0 2
+  expect "no CUDA test skipped" 0 "ALL RUNS OK" -- test
+fi
 cli_summary gpu_check_cli
