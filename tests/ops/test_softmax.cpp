@@ -43,7 +43,7 @@ TEST_CASE("softmax: a line of only -inf gives zeros and zero gradient, other lin
   }
 }
 
-TEST_CASE("softmax: NaN still propagates; log_softmax of a line of only -inf stays NaN") {
+TEST_CASE("softmax: NaN still propagates, and log_softmax of a line of only -inf stays NaN") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Tensor x = from_vector(std::vector<double>{-kInf, nan, -kInf}, {1, 3}, DType::f32);
   CHECK(std::isnan(softmax(x, -1).get(1)));
