@@ -9,8 +9,11 @@
 # TINYTUNE_NATIVE off (the GPU machine's processor need not have this one's instruction set).
 # The bundle holds the programs that scripts/gpu_check.sh runs, ctest's files for them, and the
 # shared libraries they load that are neither glibc's, the compiler's nor CUDA's (CUDA's come
-# from the GPU machine; cuBLAS alone is 570 MB). Carry gpu-bundle/ and start the device command
-# with `scripts/gpu_check.sh unpack ...` (see that script). gpu-bundle/ is ignored by git.
+# from the GPU machine; cuBLAS alone is 570 MB), and the CUDA version nvcc built them with
+# (build-gpu/cuda_version.txt: the GPU machine needs a driver for that CUDA, and CUDA's own
+# libraries of that major version, e.g. cuBLAS 13 and cuDNN 9 for CUDA 13; gpu_check.sh's
+# preflight names any that is missing). Carry gpu-bundle/ and start the device command with
+# `scripts/gpu_check.sh unpack ...` (see that script). gpu-bundle/ is ignored by git.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build-gpu
@@ -30,6 +33,14 @@ for p in "${PROGRAMS[@]}"; do cp "$BUILD/bin/$p" "$stage/build-gpu/bin/"; done
 # resolve to the repository there.
 cp "$BUILD"/CTestTestfile.cmake "$BUILD"/tinytune_tests_*.cmake "$stage/build-gpu/"
 echo "$ROOT" >"$stage/build-gpu/source_root.txt"
+# The CUDA version of the nvcc that built it: gpu_check.sh's preflight compares it with what
+# the GPU machine's driver supports (an older driver fails every CUDA call).
+nvcc=$(sed -n 's/^CMAKE_CUDA_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+cuda_version=$("${nvcc:-nvcc}" --version | grep -o "release [0-9.]*" | grep -o "[0-9.]*$") || {
+  echo "gpu_bundle: cannot read the CUDA version of ${nvcc:-nvcc} (is the CUDA backend on?)" >&2
+  exit 1
+}
+echo "$cuda_version" >"$stage/build-gpu/cuda_version.txt"
 # Shared libraries: everything ldd resolves, less glibc, libstdc++/libgcc_s and CUDA's (but
 # the small CUDA runtime, which the GPU machine may keep only inside Python packages).
 for p in "${PROGRAMS[@]}"; do ldd "$BUILD/bin/$p"; done | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |

@@ -23,7 +23,10 @@
 // ldmatrix reads one chunk from each of 8 consecutive rows (starting at a multiple of 8); the
 // XOR puts those 8 chunks in 8 different 16-byte bank groups of a 128-byte line, so the read
 // is conflict-free (unswizzled it would be 4-way or 8-way conflicted).
-// 4 stages x (8 KiB + 8 KiB) = 64 KiB of dynamic shared memory per block (3 blocks per SM).
+// 4 stages x (8 KiB + 8 KiB) = 64 KiB of dynamic shared memory per block: an H100 SM's
+// 228 KiB would hold 3 blocks, but registers allow 2. ptxas gives the kernel 238-240 registers
+// a thread (nvcc -Xptxas -v; 128 accumulators plus fragments and addresses), so a block of 128
+// threads takes ~30,700 of an SM's 65,536: 65536 / (240 x 128) = 2.1, i.e. 2 blocks, 8 warps.
 //
 // Requirements of cp.async (16-byte aligned source chunks): A and B 16-byte aligned, lda, ldb
 // and batch strides multiples of 8 elements. Operands that miss them are first copied into a

@@ -1,7 +1,6 @@
 // The caching allocator (policy in core/cuda/allocator.h).
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -9,6 +8,7 @@
 
 #include "tinytune/core/cuda/allocator.h"
 #include "tinytune/core/cuda/cuda_check.h"
+#include "tinytune/core/cuda/free_lists.h"
 #include "tinytune/core/cuda/runtime.h"
 #include "tinytune/core/error.h"
 
@@ -33,7 +33,7 @@ struct Block {
 struct AllocatorState {
   std::mutex mutex;
   std::unordered_map<void*, Block> in_use;
-  std::map<std::pair<int, size_t>, std::vector<void*>> free_lists;  // (device, size) -> blocks
+  FreeLists free_lists;
   AllocatorStats stats;
 };
 
@@ -44,15 +44,14 @@ AllocatorState& state() {
   return *instance;
 }
 
-// cudaFree of every cached block. Caller holds the mutex.
+// cudaFree of every cached block. Caller holds the mutex. Each block leaves its free list
+// before cudaFree sees it (drain_free_lists): when a cudaFree throws midway, the blocks freed
+// so far are no longer listed, so the next release does not free them twice.
 void release_cached_blocks(AllocatorState& s) {
-  for (auto& [key, blocks] : s.free_lists) {
-    for (void* ptr : blocks) {
-      TT_CUDA_CHECK(cudaFree(ptr));
-      s.stats.reserved_bytes -= key.second;
-    }
-    blocks.clear();
-  }
+  drain_free_lists(s.free_lists, [&s](void* ptr, size_t size) {
+    s.stats.reserved_bytes -= size;
+    TT_CUDA_CHECK(cudaFree(ptr));
+  });
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,35 +29,48 @@
 
 namespace tt::test {
 
-// Every element within abs_tol + rel_tol * |expected|; on failure, reports the worst element.
-// cuda_result may live on any device (it is copied to the host); shapes must match.
+// The worst element of `actual` against `expected` under |a - e| <= abs_tol + rel_tol * |e|,
+// or nothing when every element passes. Equal values pass whatever the tolerance: a NaN/NaN
+// pair, and two infinities of one sign (their difference, inf - inf, is NaN, which no bound
+// admits). An infinity against anything else fails even where rel_tol * |e| is infinite.
+// Pure (no doctest), so tests/cuda/test_cuda_test_util.cpp checks it without a GPU.
+struct CloseMismatch {
+  size_t index = 0;
+  double actual = 0.0, expected = 0.0;
+  double excess = 0.0;  // |a - e| - bound; infinite for a mismatched infinity
+};
+inline std::optional<CloseMismatch> close_mismatch(const std::vector<double>& actual,
+                                                   const std::vector<double>& expected,
+                                                   double rel_tol, double abs_tol) {
+  std::optional<CloseMismatch> worst;
+  for (size_t i = 0; i < actual.size() && i < expected.size(); ++i) {
+    const double a = actual[i], e = expected[i];
+    if (a == e || (std::isnan(a) && std::isnan(e))) continue;
+    double excess = std::numeric_limits<double>::infinity();  // NaN or inf on one side only
+    if (std::isfinite(a) && std::isfinite(e)) {
+      excess = std::abs(a - e) - (abs_tol + rel_tol * std::abs(e));
+      if (excess <= 0.0) continue;
+    }
+    if (!worst || excess > worst->excess) worst = CloseMismatch{i, a, e, excess};
+  }
+  return worst;
+}
+
+// Every element within abs_tol + rel_tol * |expected| (close_mismatch's rule); on failure,
+// reports the worst element. cuda_result may live on any device (it is copied to the host);
+// shapes must match.
 inline void check_close(const Tensor& cuda_result, const Tensor& cpu_result, double rel_tol,
                         double abs_tol) {
   REQUIRE(cuda_result.defined());
   REQUIRE(cpu_result.defined());
   REQUIRE(cuda_result.shape() == cpu_result.shape());
   CHECK(cuda_result.dtype() == cpu_result.dtype());
-  const std::vector<double> a = cuda_result.to_vector<double>();
-  const std::vector<double> e = cpu_result.to_vector<double>();
-  double worst_excess = 0.0;
-  size_t worst = 0;
-  bool ok = true;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const bool both_nan = std::isnan(a[i]) && std::isnan(e[i]);
-    const double err = std::abs(a[i] - e[i]);
-    const double bound = abs_tol + rel_tol * std::abs(e[i]);
-    if (!both_nan && !(err <= bound)) {
-      if (ok || err - bound > worst_excess) {
-        worst_excess = err - bound;
-        worst = i;
-      }
-      ok = false;
-    }
-  }
-  INFO("shape ", shape_str(cpu_result.shape()), ", worst element ", worst, ": cuda ",
-       ok ? 0.0 : a[worst], " vs cpu ", ok ? 0.0 : e[worst], " (rel_tol ", rel_tol,
-       ", abs_tol ", abs_tol, ")");
-  CHECK(ok);
+  const std::optional<CloseMismatch> worst = close_mismatch(
+      cuda_result.to_vector<double>(), cpu_result.to_vector<double>(), rel_tol, abs_tol);
+  INFO("shape ", shape_str(cpu_result.shape()), ", worst element ", worst ? worst->index : 0,
+       ": cuda ", worst ? worst->actual : 0.0, " vs cpu ", worst ? worst->expected : 0.0,
+       " (rel_tol ", rel_tol, ", abs_tol ", abs_tol, ")");
+  CHECK(!worst.has_value());
 }
 
 // Bitwise equality through doubles (every dtype converts to double exactly).
@@ -77,6 +92,16 @@ inline Tensor random_signed(const Shape& shape, DType dtype, uint64_t seed, doub
   Tensor magnitude = uniform(shape, low, high, dtype, gen);
   Tensor sign = sub(mul(bernoulli(shape, 0.5, dtype, gen), 2.0), 1.0);
   return mul(magnitude, sign).detach();
+}
+
+// max |v| over the finite elements of t (0 when there are none): check_op_on_cuda's tolerance
+// scale. An infinity (a -inf log-probability, say) would make the tolerance infinite and let
+// every element pass.
+inline double finite_max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : t.to_vector<double>())
+    if (std::isfinite(v)) m = std::max(m, std::abs(v));
+  return m;
 }
 
 // One argument of an op under test: a CPU base tensor and the view the op receives (the
@@ -110,14 +135,9 @@ inline void check_op_on_cuda(const std::function<Tensor(const std::vector<Tensor
     if (d == 0) weight = random_input(outs[0].shape(), outs[0].dtype(), 99);
     sum(mul(outs[d], weight.to(devices[d]))).backward();
   }
-  auto scale_of = [](const Tensor& t) {
-    double m = 0;
-    for (double v : t.to_vector<double>()) m = std::max(m, std::abs(v));
-    return m;
-  };
   {
     INFO("output");
-    check_close(outs[1], outs[0], rel, abs_scale * scale_of(outs[0]));
+    check_close(outs[1], outs[0], rel, abs_scale * finite_max_abs(outs[0]));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].differentiable || !outs[0].requires_grad()) continue;
@@ -126,7 +146,7 @@ inline void check_op_on_cuda(const std::function<Tensor(const std::vector<Tensor
     REQUIRE(g_cpu.defined());
     REQUIRE(g_cuda.defined());
     CHECK(g_cuda.device() == Device::cuda());
-    check_close(g_cuda, g_cpu, rel, abs_scale * scale_of(g_cpu));
+    check_close(g_cuda, g_cpu, rel, abs_scale * finite_max_abs(g_cpu));
   }
 }
 

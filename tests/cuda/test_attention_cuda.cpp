@@ -186,6 +186,29 @@ TEST_CASE("cuda attention: a fully padded sequence attends uniformly, as on the 
           run(q, k, v, mask, 0.0, g, Device::cpu(), kIdentity), kForwardTol, kGradientTol);
 }
 
+TEST_CASE("cuda attention: keys all masked with -inf give zeros and no gradient, as on the CPU") {
+  TT_SKIP_WITHOUT_CUDA();
+  // A true -inf mask (BERT's is the lowest float): batch 1 masks every key, batch 0 the last 30.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> m(2 * 70, -inf);
+  for (int64_t j = 0; j < 40; ++j) m[j] = 0.0;
+  Tensor mask = from_vector(m, {2, 1, 1, 70}, DType::f32);
+  for (int64_t head_dim : {32, 64}) {
+    INFO("head_dim ", head_dim);
+    Tensor q = random_signed({2, 2, 45, head_dim}, DType::f32, 71, 0.2, 4.0);
+    Tensor k = random_signed({2, 2, 70, head_dim}, DType::f32, 72);
+    Tensor v = random_signed({2, 2, 70, head_dim}, DType::f32, 73);
+    Tensor g = random_signed({2, 2, 45, head_dim}, DType::f32, 74);
+    const Outcome gpu = run(q, k, v, mask, 0.0, g, Device::cuda(), kIdentity);
+    compare(gpu, run(q, k, v, mask, 0.0, g, Device::cpu(), kIdentity), kForwardTol,
+            kGradientTol);
+    for (const Tensor& t : {gpu.out, gpu.dq, gpu.dk, gpu.dv}) {
+      const std::vector<double> masked = t.narrow(0, 1, 1).to_vector<double>();
+      CHECK(std::count(masked.begin(), masked.end(), 0.0) == static_cast<int64_t>(masked.size()));
+    }
+  }
+}
+
 TEST_CASE("cuda attention: other head dims and f64 run the composite on the GPU") {
   TT_SKIP_WITHOUT_CUDA();
   // head_dim 48, f32: the composite's CUDA ops against the CPU's, docs/conventions.md's f32 1e-5.

@@ -6,7 +6,7 @@
 using namespace tt;
 using namespace tt::test;
 
-TEST_CASE("cuda: without a device, a CUDA tensor is a clear error; with one, it is made") {
+TEST_CASE("cuda: without a device, a CUDA tensor is a clear error, and with one, it is made") {
   if (cuda::is_available()) {
     Tensor t = zeros({3}, DType::f32, Device::cuda());
     CHECK(t.device() == Device::cuda());

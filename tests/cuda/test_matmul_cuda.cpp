@@ -172,7 +172,7 @@ TEST_CASE("cuda matmul: f32 forward and backward vs CPU, both backends, every la
   }
 }
 
-TEST_CASE("cuda matmul: TF32 when allowed stays within TF32's bound (cuBLAS; own stays fp32)") {
+TEST_CASE("cuda matmul: TF32 when allowed stays within TF32's bound (cuBLAS, own stays fp32)") {
   TT_SKIP_WITHOUT_CUDA();
   {
     CudaGemmSettings settings(CudaGemmBackend::cublas, /*tf32=*/true);
@@ -344,7 +344,7 @@ TEST_CASE("cuda gemm: alpha, beta, padded leading dims, strided batch with broad
         }
 }
 
-TEST_CASE("cuda gemm: beta = 0 ignores NaN in C; K = 0 and alpha = 0 scale C by beta") {
+TEST_CASE("cuda gemm: beta = 0 ignores NaN in C, and K = 0 or alpha = 0 scale C by beta") {
   TT_SKIP_WITHOUT_CUDA();
   const int64_t M = 20, N = 30, K = 10;
   const Tensor A = positive({M, K}, 21).to(tt::Device::cuda());

@@ -69,6 +69,39 @@ TEST_CASE("cuda softmax: -inf entries (a masked row) get probability 0") {
   }
 }
 
+TEST_CASE("cuda softmax: a row of only -inf gives zeros and zero gradient, as on the CPU") {
+  TT_SKIP_WITHOUT_CUDA();
+  // Row lengths for the warp kernel (97, 128: the 16-byte path), the block kernel (2000), and
+  // dim 0 for the lines kernel; row / column 1 is all -inf.
+  const double inf = std::numeric_limits<double>::infinity();
+  for (DType dtype : {DType::f32, DType::f64}) {
+    for (int64_t n : {97, 128, 2000}) {
+      for (int64_t dim : {1, 0}) {
+        CAPTURE(dtype_name(dtype));
+        CAPTURE(n);
+        CAPTURE(dim);
+        Tensor x = random_signed({3, n}, dtype, 23);
+        if (dim == 1)
+          for (int64_t j = 0; j < n; ++j) x.set(n + j, -inf);
+        else
+          for (int64_t i = 0; i < 3; ++i) x.set(i * n + 1, -inf);
+        Tensor g = random_signed({3, n}, dtype, 24);
+        Tensor xc = x.to(Device::cuda()).set_requires_grad(true);
+        Tensor xl = x.clone().set_requires_grad(true);
+        Tensor y_cuda = softmax(xc, dim), y_cpu = softmax(xl, dim);
+        y_cuda.backward(g.to(Device::cuda()));
+        y_cpu.backward(g);
+        const double rel = default_rel(dtype);
+        check_close(y_cuda, y_cpu, rel, rel);
+        check_close(xc.grad(), xl.grad(), rel, rel * finite_max_abs(xl.grad()));
+        const int64_t masked = dim == 1 ? n + 5 : 2 * n + 1;
+        CHECK(y_cuda.to(Device::cpu()).get(masked) == 0.0);
+        CHECK(xc.grad().to(Device::cpu()).get(masked) == 0.0);
+      }
+    }
+  }
+}
+
 TEST_CASE("cuda softmax: the same bits on every run") {
   TT_SKIP_WITHOUT_CUDA();
   Tensor x = random_signed({64, 30522}, DType::f32, 31).to(Device::cuda());

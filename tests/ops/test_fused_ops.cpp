@@ -168,6 +168,42 @@ TEST_CASE("attention: a fully padded sequence attends uniformly, as the composit
   CHECK(max_relative_error(out, mean_v) <= 1e-6);
 }
 
+TEST_CASE("attention: a query row whose keys are all -inf outputs zeros and passes no gradient") {
+  // A true -inf mask (not BERT's lowest): batch 1 masks every key, batch 0 only keys 4, 5.
+  for (DType dtype : {DType::f32, DType::f64}) {
+    CAPTURE(dtype_name(dtype));
+    Generator gen(10);
+    auto input = [&](const Shape& shape) {
+      return normal(shape, 0.0, 1.0, dtype, gen).set_requires_grad(true);
+    };
+    Tensor q = input({2, 2, 5, 8}), k = input({2, 2, 6, 8}), v = input({2, 2, 6, 8});
+    const double inf = std::numeric_limits<double>::infinity();
+    Tensor mask = from_vector(std::vector<double>{0, 0, 0, 0, -inf, -inf, -inf, -inf, -inf, -inf,
+                                                  -inf, -inf},
+                              {2, 1, 1, 6}, dtype);
+    Tensor out = scaled_dot_product_attention(q, k, v, mask, 0.3);
+    sum(mul(out, normal(out.shape(), 0.0, 1.0, dtype, gen))).backward();
+    auto batch = [](const Tensor& t, int64_t b) { return t.narrow(0, b, 1).to_vector<double>(); };
+    for (const Tensor& t : {out.detach(), q.grad(), k.grad(), v.grad()}) {
+      const std::vector<double> masked = batch(t, 1), kept = batch(t, 0);
+      CHECK(std::count(masked.begin(), masked.end(), 0.0) == static_cast<int64_t>(masked.size()));
+      CHECK(std::all_of(kept.begin(), kept.end(), [](double x) { return std::isfinite(x); }));
+    }
+    // Batch 0 is what it is without batch 1 beside it.
+    Tensor alone = scaled_dot_product_attention(q.narrow(0, 0, 1), k.narrow(0, 0, 1),
+                                                v.narrow(0, 0, 1), mask.narrow(0, 0, 1), 0.3);
+    CHECK(max_relative_error(out.narrow(0, 0, 1), alone) <= 1e-6);
+  }
+  // Gradcheck (f64) through the guarded rows and the -inf keys of the others.
+  Tensor q = leaf({2, 1, 3, 4}, 12), k = leaf({2, 1, 4, 4}, 13), v = leaf({2, 1, 4, 3}, 14);
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor mask = from_vector(std::vector<double>{0, -inf, 0, 0, -inf, -inf, -inf, -inf},
+                            {2, 1, 1, 4}, DType::f64);
+  CHECK_GRADCHECK([mask](const Inputs& x) {
+    return scaled_dot_product_attention(x[0], x[1], x[2], mask, 0.5);
+  }, {q, k, v});
+}
+
 TEST_CASE("attention: padded keys get exactly 0 probability in float32, and their k, v gradients 0") {
   // The mask's lowest score must give exp = 0, not a clamped 1e-38: that made every padded
   // key's probability, and much of the backward pass, subnormal (slow on x86).

@@ -11,7 +11,8 @@ namespace tt {
 // an additive key mask [batch or 1, 1, 1, seq_k] of q's dtype (BERT's (1 - attention_mask) *
 // lowest), a constant that gets no gradient. dropout_p: dropout on the probabilities (0 in
 // eval), drawn from `gen` exactly as dropout() draws it. Returns [batch, heads, seq_q,
-// head_dim_v].
+// head_dim_v]. A query row whose every key is masked with -inf outputs zeros and passes no
+// gradient to q, k or v (the guarded softmax of softmax.h), on every device.
 //
 // The CPU computes the composite matmul, mul, add, softmax, dropout, matmul: the op's
 // definition and test oracle. CUDA, f32 with head_dim 32 or 64 (and head_dim_v == head_dim):

@@ -13,7 +13,8 @@
 // Forward (per query row i): for each key tile, scores s_j = scale * q_i . k_j + mask_j in
 // chunks of kChunk = 16 keys; the running max m and sum l of exp(s - m) and the output
 // accumulator are rescaled once per chunk (online softmax). Writes out_i = acc / l and
-// stats_i = (m, 1 / l). The seq_q x seq_k matrix never reaches global memory.
+// stats_i = (m, 1 / l); a fully masked row (m = -inf) writes zeros and stats (0, 0). The
+// seq_q x seq_k matrix never reaches global memory.
 // Backward: delta_i = dO_i . O_i (one small kernel); then dK/dV (a block per key tile, looping
 // over all query tiles) and dQ (a block per query tile, looping over all key tiles) each
 // recompute p_ij = exp(s_ij - m_i) / l_i. Every gradient element is written by one thread
@@ -222,13 +223,17 @@ __global__ void __launch_bounds__(kBlockThreads) attention_forward_kernel(const 
   }
 
   if (row_valid) {
-    const float inv_sum = 1.f / row_sum;
+    // A fully masked row (every score -inf, row_sum 0) outputs zeros, as the guarded softmax
+    // of the CPU composite does (softmax.h). Its stats (shift 0, 1 / sum 0) make the backward
+    // recompute p = exp(-inf - 0) * 0 = 0, so the row adds nothing to dQ, dK or dV.
+    const bool fully_masked = row_max == -INFINITY;
+    const float inv_sum = fully_masked ? 0.f : 1.f / row_sum;
     float* out_row = p.out.row(b, h, i);
 #pragma unroll
     for (int t = 0; t < kPerLane; ++t) out_row[dim_of(lane, t)] = acc[t] * inv_sum;
     if (lane == 0) {
       const int64_t r = bh * p.seq_q + i;
-      p.stats[2 * r] = row_max;
+      p.stats[2 * r] = fully_masked ? 0.f : row_max;
       p.stats[2 * r + 1] = inv_sum;
     }
   }

@@ -5,7 +5,8 @@
 // along head_dim (any strides elsewhere, so BERT's permuted heads need no copy). mask is
 // undefined or [batch or 1, 1, 1, seq_k] with any strides. stats holds, per query row
 // (b, h, i) at 2 * ((b * heads + h) * seq_q + i), the row max of the scores and 1 / the sum of
-// their exponentials (the forward writes them; the backward recomputes the probabilities).
+// their exponentials (the forward writes them; the backward recomputes the probabilities); a
+// fully masked row (every score -inf) has (0, 0), which makes its probabilities 0.
 #pragma once
 #include <cstdint>
 

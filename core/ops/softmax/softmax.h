@@ -4,6 +4,10 @@
 
 namespace tt {
 
+// A line whose every entry is -inf (a fully masked attention row) gives softmax zeros and a
+// zero gradient, where the plain formula gives 0/0 = NaN (PyTorch's softmax does): such a
+// row attends to nothing. log_softmax of such a line stays NaN (log 0 - log 0). NaN inputs
+// still give NaN.
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 

@@ -3,6 +3,7 @@
 // common case, softmax over the last dim (inner == 1), runs on contiguous rows that the
 // compiler vectorises (omp simd reductions); other dims walk the line with stride `inner`.
 #include <cmath>
+#include <limits>
 
 #include "tinytune/core/ops/fast_math.h"
 #include "tinytune/core/ops/iterate.h"
@@ -25,13 +26,17 @@ void softmax_line(const T* in, T* out, int64_t n, int64_t stride, bool log) {
 #pragma omp simd
     for (int64_t k = 0; k < n; ++k) out[k * stride] = in[k * stride] - shift;
   } else {
+    // A line with no entry above -inf (a fully masked row) gives zeros, not 0/0 = NaN: shift by
+    // 0 so that every exp is exp(-inf) = 0, and scale by 0. (softmax.h; the CUDA kernels agree.)
+    const bool all_neg_inf = m == -std::numeric_limits<T>::infinity();
+    const T shift = all_neg_inf ? T(0) : m;
 #pragma omp simd reduction(+ : total)
     for (int64_t k = 0; k < n; ++k) {
-      const T e = fast_exp(in[k * stride] - m);
+      const T e = fast_exp(in[k * stride] - shift);
       out[k * stride] = e;
       total += e;
     }
-    const T inv = T(1) / total;
+    const T inv = all_neg_inf ? T(0) : T(1) / total;
 #pragma omp simd
     for (int64_t k = 0; k < n; ++k) out[k * stride] *= inv;
   }

@@ -16,6 +16,22 @@ namespace tt::cuda {
 
 namespace {
 
+// Output of a row from its (max, sum of exp): log_softmax x - shift, softmax exp(x - shift) *
+// inv_sum. A softmax row with every entry -inf (max -inf, sum 0) gets shift 0 and inv_sum 0,
+// so zeros instead of exp(-inf - -inf) / 0 = NaN, as softmax_cpu.cpp does.
+template <typename T>
+__device__ __forceinline__ void softmax_shift_scale(MaxSum<T> acc, bool log, T& shift,
+                                                    T& inv_sum) {
+  const bool all_neg_inf = acc.max == negative_infinity<T>();
+  if (log) {
+    shift = acc.max + device_log(acc.sum);
+    inv_sum = T(1);
+  } else {
+    shift = all_neg_inf ? T(0) : acc.max;
+    inv_sum = all_neg_inf ? T(0) : T(1) / acc.sum;
+  }
+}
+
 template <typename T, int kGroup, bool kVec>
 __global__ void softmax_rows_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows,
                                     int64_t n, bool log) {
@@ -36,9 +52,10 @@ __global__ void softmax_rows_kernel(const T* __restrict__ x, T* __restrict__ y, 
       for (int64_t k = rank; k < n; k += kGroup) acc = max_sum_push(acc, in[k]);
     }
     acc = group_max_sum<kGroup>(acc, scratch);
-    // log_softmax: x - (max + log sum); softmax: exp(x - max) * (1 / sum), as the CPU kernel.
-    const T shift = log ? acc.max + device_log(acc.sum) : acc.max;
-    const T inv_sum = T(1) / acc.sum;
+    // log_softmax: x - (max + log sum); softmax: exp(x - max) * (1 / sum), as the CPU kernel,
+    // which also gives a row of only -inf zeros (softmax_shift_scale).
+    T shift, inv_sum;
+    softmax_shift_scale(acc, log, shift, inv_sum);
     auto value = [&](T v) { return log ? v - shift : device_exp(v - shift) * inv_sum; };
     if constexpr (kVec) {
       for (int64_t k = rank; k < n / V::kSize; k += kGroup) {
@@ -99,8 +116,8 @@ __global__ void softmax_lines_kernel(const T* __restrict__ x, T* __restrict__ y,
     const int64_t base = (line / inner) * n * inner + line % inner;
     MaxSum<T> acc{negative_infinity<T>(), T(0)};
     for (int64_t k = 0; k < n; ++k) acc = max_sum_push(acc, x[base + k * inner]);
-    const T shift = log ? acc.max + device_log(acc.sum) : acc.max;
-    const T inv_sum = T(1) / acc.sum;
+    T shift, inv_sum;
+    softmax_shift_scale(acc, log, shift, inv_sum);
     for (int64_t k = 0; k < n; ++k) {
       const T v = x[base + k * inner];
       y[base + k * inner] = log ? v - shift : device_exp(v - shift) * inv_sum;
