@@ -34,6 +34,7 @@
 #include "tinytune/peft/adapter.h"
 #include "tinytune/peft/adapter_io.h"
 #include "tinytune/peft/peft.h"
+#include "tinytune/peft/registry.h"
 
 // train
 #include "tinytune/train/adamw.h"
