@@ -50,7 +50,9 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
     const auto plan = run.train_batches->batch_plan(run.epoch);
     const int64_t usable = static_cast<int64_t>(plan.size()) / c.grad_accum * c.grad_accum;
     while (!stop && run.next_batch < usable && run.step < run.total_steps) {
+      const auto step_start = std::chrono::steady_clock::now();
       window.add(train_step(run, plan));
+      result.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
       stop = after_step(run, window, result);
     }
     if (run.next_batch < usable) continue;  // stopped (or done) inside the epoch
@@ -77,9 +79,7 @@ TrainResult train_glue(TrainConfig config) {
 
   TrainResult result;
   result.output_dir = run.config.output_dir;
-  const auto start = std::chrono::steady_clock::now();
   train_epochs(run, result);
-  const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   save_run(run);
   // The run ends with an evaluation of its last step (dev_last), unless a signal or --stop-after
   // cut it short.
@@ -87,7 +87,7 @@ TrainResult train_glue(TrainConfig config) {
     record_eval(run, evaluate(run), result);
   result.steps = run.step;
   result.epochs = run.epoch + static_cast<double>(run.next_batch) / std::max<int64_t>(1, run.batches_per_epoch);
-  write_results(run, result, train_seconds);
+  write_results(run, result, result.train_seconds);
   return result;
 }
 

@@ -8,7 +8,8 @@
 //                   "grad_norm" (the mean norm before clipping, when --max-grad-norm > 0)}
 //                   and per evaluation {"step","epoch","eval":{...}}
 //   results.json    task, peft, model, dev metrics of the best evaluation and of the last,
-//                   parameter counts, steps, epochs, seconds, examples/s, peak memory
+//                   parameter counts, steps, epochs, seconds in optimizer steps, examples/s,
+//                   peak memory
 //   checkpoint.h5   the full training state (resume from it); best.h5: the best weights
 //   training.svg    loss and dev metric against the step
 //   adapter/        PEFT runs: the best evaluation's adapter in HF PEFT's layout
@@ -32,6 +33,10 @@ struct TrainResult {
   double epochs = 0;
   int stopped_by_signal = 0;  // the signal number, or 0
   bool stopped_early = false;  // by --stop-after or --early-stopping
+  // Seconds spent in optimizer steps (batch, forward, backward, clipping, AdamW, schedule):
+  // no evaluation and no checkpoint write, the region the PyTorch reference times too
+  // (benchmarks/RESULTS.md, "Training speed"). results.json's examples/s divide by it.
+  double train_seconds = 0;
   std::string output_dir;
 };
 
