@@ -22,7 +22,8 @@ PROGRAMS=(tinytune_tests train_glue eval_adapter lorahub bench_gemm_cuda bench_m
           bench_fft_cuda)
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTINYTUNE_NATIVE=OFF \
-  -DTINYTUNE_CUDA=ON -DTINYTUNE_BUILD_TESTS=ON -DTINYTUNE_BUILD_BENCHMARKS=ON >/dev/null
+  -DTINYTUNE_CUDA=ON -DTINYTUNE_BUILD_TESTS=ON -DTINYTUNE_BUILD_BENCHMARKS=ON \
+  -DBUILD_SHARED_LIBS=OFF -DTINYTUNE_BUILD_EXAMPLES=OFF >/dev/null  # static: no libtinytune_*.so to carry
 cmake --build "$BUILD" -j "$(nproc)" --target "${PROGRAMS[@]}"
 
 stage=$(mktemp -d)

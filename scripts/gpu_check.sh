@@ -256,8 +256,10 @@ fi
 
 # --- the runs ---------------------------------------------------------------------------------
 run_test() {
+  # install.package builds consumer projects against Debian's -dev packages, which the GPU
+  # machines lack; CI runs it.
   run test env OMP_NUM_THREADS="$TEST_OMP_THREADS" \
-    ctest --test-dir "$BUILD" -j "$CTEST_JOBS" --output-on-failure --timeout 300
+    ctest --test-dir "$BUILD" -j "$CTEST_JOBS" --output-on-failure --timeout 300 -E '^install[.]package$'
   [ -f "$OUT/test.log" ] || return 0  # not run
   grep -E "tests passed|tests failed|Total Test time" "$OUT/test.log" | sed 's/^/    /' | tee -a "$OUT/summary.txt"
   # A CUDA test that skipped did not see the device; all of them skipping is a setup problem.
