@@ -51,12 +51,17 @@ for i in random.sample(range(len(data) // 2, len(data)), 64):
     data[i] ^= 0x5A
 open(sys.argv[2], "wb").write(data)
 PY
-  "$bin" "${common[@]}" --peft lora --max-steps 4 --output-dir "$tmp/flip" \
+  "$bin" "${common[@]}" --peft lora --max-steps 2 --output-dir "$tmp/flip" \
     --resume "$tmp/flip/checkpoint.h5" >"$tmp/flip_resume.out" 2>"$tmp/flip_resume.err"; rc=$?
   check "corrupted checkpoint (seed $seed): exit $rc (expected 1), stderr: $(head -c 2000 "$tmp/flip_resume.err")" \
     test "$rc" -eq 1 -a -n "$(grep -F "$tmp/flip/checkpoint.h5" "$tmp/flip_resume.err")" \
     -a -z "$(grep -E 'HDF5-DIAG|HDF5:|infinite loop' "$tmp/flip_resume.err")"
 done
+# The same resume of the intact file works: the exits above are the corruption's.
+cp "$tmp/flip_good.h5" "$tmp/flip/checkpoint.h5"
+"$bin" "${common[@]}" --peft lora --max-steps 2 --output-dir "$tmp/flip" \
+  --resume "$tmp/flip/checkpoint.h5" >"$tmp/flip_resume.out" 2>&1; rc=$?
+check "intact checkpoint resumes: exit $rc, output: $(tail -3 "$tmp/flip_resume.out")" test "$rc" -eq 0
 
 # config.json sizes far beyond the weights file: a clear error before anything is allocated
 # (a 4 GiB address-space limit turns an attempt into a failure instead of a swapping machine).
