@@ -16,17 +16,32 @@ namespace tt::data {
 
 namespace {
 
-// Shorthand for the column layouts below.
-GlueColumns cols(std::vector<int> num_columns, bool header, int id, int a, int b, int label) {
+// Shorthand for the column layouts below: the column counts follow from the header lines
+// (tab-separated names); a file kind without a header gives its count instead.
+GlueColumns cols(std::vector<std::string> headers, int id, int a, int b, int label,
+                 int headerless_columns = 0) {
   GlueColumns c;
-  c.num_columns = std::move(num_columns);
-  c.header = header;
+  c.header = !headers.empty();
+  if (!c.header) c.num_columns = {headerless_columns};
+  for (const std::string& h : headers)
+    c.num_columns.push_back(1 + static_cast<int>(std::count(h.begin(), h.end(), '\t')));
+  c.headers = std::move(headers);
   c.id = id;
   c.text_a = a;
   c.text_b = b;
   c.label = label;
   return c;
 }
+
+// The official header lines (MNLI and QQP as the GLUE download wrote them; the rest as in the
+// files under ../shared/glue).
+const std::string kPairHeader = "index\tsentence1\tsentence2";
+const std::string kMrpcColumns = "#1 ID\t#2 ID\t#1 String\t#2 String";
+const std::string kStsbHeader =
+    "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2";
+const std::string kMnliHeader =
+    "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
+    "sentence1_parse\tsentence2_parse\tsentence1\tsentence2";
 
 std::vector<GlueTaskSpec> make_specs() {
   const std::vector<std::string> binary = {"0", "1"};
@@ -42,27 +57,35 @@ std::vector<GlueTaskSpec> make_specs() {
     s.num_labels = s.is_regression ? 1 : static_cast<int64_t>(s.labels.size());
     specs.push_back(std::move(s));
   };
-  //                                  labelled (train/dev)            unlabelled (test)
-  //                                  ncols  header id  a  b  label    ncols header id a  b
-  add(GlueTask::cola, "cola", "CoLA", cols({4}, false, -1, 3, -1, 1), cols({2}, true, 0, 1, -1, -1),
-      binary, {"mcc"}, "mcc");
-  add(GlueTask::sst2, "sst2", "SST-2", cols({2}, true, -1, 0, -1, 1), cols({2}, true, 0, 1, -1, -1),
-      binary, {"accuracy"}, "accuracy");
-  add(GlueTask::mrpc, "mrpc", "MRPC", cols({5}, true, -1, 3, 4, 0), cols({5}, true, 0, 3, 4, -1),
-      binary, {"f1", "accuracy"}, "mean(f1,accuracy)");
-  add(GlueTask::stsb, "stsb", "STS-B", cols({10}, true, 0, 7, 8, 9), cols({9}, true, 0, 7, 8, -1),
-      {}, {"pearson", "spearmanr"}, "mean(pearson,spearmanr)");
-  add(GlueTask::qqp, "qqp", "QQP", cols({6}, true, 0, 3, 4, 5), cols({3}, true, 0, 1, 2, -1),
-      binary, {"f1", "accuracy"}, "mean(f1,accuracy)");
-  add(GlueTask::mnli, "mnli", "MNLI", cols({12, 16}, true, 0, 8, 9, kLastColumn),
-      cols({10}, true, 0, 8, 9, -1), {"contradiction", "entailment", "neutral"}, {"accuracy"},
+  //                                  labelled (train/dev): headers, id, a, b, label (, count)
+  //                                  unlabelled (test):    headers, id, a, b
+  add(GlueTask::cola, "cola", "CoLA", cols({}, -1, 3, -1, 1, 4),
+      cols({"index\tsentence"}, 0, 1, -1, -1), binary, {"mcc"}, "mcc");
+  add(GlueTask::sst2, "sst2", "SST-2", cols({"sentence\tlabel"}, -1, 0, -1, 1),
+      cols({"index\tsentence"}, 0, 1, -1, -1), binary, {"accuracy"}, "accuracy");
+  add(GlueTask::mrpc, "mrpc", "MRPC", cols({"Quality\t" + kMrpcColumns}, -1, 3, 4, 0),
+      cols({"index\t" + kMrpcColumns}, 0, 3, 4, -1), binary, {"f1", "accuracy"},
+      "mean(f1,accuracy)");
+  add(GlueTask::stsb, "stsb", "STS-B", cols({kStsbHeader + "\tscore"}, 0, 7, 8, 9),
+      cols({kStsbHeader}, 0, 7, 8, -1), {}, {"pearson", "spearmanr"},
+      "mean(pearson,spearmanr)");
+  add(GlueTask::qqp, "qqp", "QQP", cols({"id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate"}, 0, 3, 4, 5),
+      cols({"id\tquestion1\tquestion2"}, 0, 1, 2, -1), binary, {"f1", "accuracy"},
+      "mean(f1,accuracy)");
+  add(GlueTask::mnli, "mnli", "MNLI",
+      cols({kMnliHeader + "\tlabel1\tgold_label",
+            kMnliHeader + "\tlabel1\tlabel2\tlabel3\tlabel4\tlabel5\tgold_label"},
+           0, 8, 9, kLastColumn),
+      cols({kMnliHeader}, 0, 8, 9, -1), {"contradiction", "entailment", "neutral"},
+      {"accuracy"}, "accuracy");
+  add(GlueTask::qnli, "qnli", "QNLI", cols({"index\tquestion\tsentence\tlabel"}, 0, 1, 2, 3),
+      cols({"index\tquestion\tsentence"}, 0, 1, 2, -1), {"entailment", "not_entailment"},
+      {"accuracy"}, "accuracy");
+  add(GlueTask::rte, "rte", "RTE", cols({kPairHeader + "\tlabel"}, 0, 1, 2, 3),
+      cols({kPairHeader}, 0, 1, 2, -1), {"entailment", "not_entailment"}, {"accuracy"},
       "accuracy");
-  add(GlueTask::qnli, "qnli", "QNLI", cols({4}, true, 0, 1, 2, 3), cols({3}, true, 0, 1, 2, -1),
-      {"entailment", "not_entailment"}, {"accuracy"}, "accuracy");
-  add(GlueTask::rte, "rte", "RTE", cols({4}, true, 0, 1, 2, 3), cols({3}, true, 0, 1, 2, -1),
-      {"entailment", "not_entailment"}, {"accuracy"}, "accuracy");
-  add(GlueTask::wnli, "wnli", "WNLI", cols({4}, true, 0, 1, 2, 3), cols({3}, true, 0, 1, 2, -1),
-      binary, {"accuracy"}, "accuracy");
+  add(GlueTask::wnli, "wnli", "WNLI", cols({kPairHeader + "\tlabel"}, 0, 1, 2, 3),
+      cols({kPairHeader}, 0, 1, 2, -1), binary, {"accuracy"}, "accuracy");
   // MNLI evaluates on two dev sets (matched: same genres as train; mismatched: other genres).
   specs[5].dev_files = {"dev_matched.tsv", "dev_mismatched.tsv"};
   specs[5].test_files = {"test_matched.tsv", "test_mismatched.tsv"};
@@ -90,6 +113,26 @@ bool looks_numeric(std::string_view s) {
   double value;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+}
+
+// A header line as messages show it: tabs as <TAB>, so that the columns can be told apart.
+std::string shown(std::string_view line) {
+  std::string out;
+  for (char c : line) out += c == '\t' ? std::string("<TAB>") : std::string(1, c);
+  return out;
+}
+
+// The first line of a file whose kind has a header must be one of the official header lines.
+void check_header(const std::string& path, const std::string& line, const GlueColumns& layout,
+                  const char* folder, const char* kind) {
+  if (std::find(layout.headers.begin(), layout.headers.end(), line) != layout.headers.end())
+    return;
+  std::vector<std::string> expected;
+  for (const std::string& h : layout.headers)
+    expected.push_back(detail::concat("'", shown(h), "'"));
+  throw Error(detail::concat(path, ":1: the first line '", shown(line), "' is not the header; "
+                             "expected the ", folder, " ", kind, " header ",
+                             join(expected, " or "), " (is the file missing its header line?)"));
 }
 
 }  // namespace
@@ -190,6 +233,7 @@ GlueSplit read_glue_split(GlueTask task, const std::string& path, bool labelled)
                path, ":", line_no, ": expected ", join(accepted, " or "),
                " tab-separated columns, got ", ncols, " (header of a ", spec.folder, " ", kind,
                " file)");
+      check_header(path, line, layout, spec.folder, kind);
       expected_columns = ncols;
       continue;
     }

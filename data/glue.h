@@ -18,7 +18,8 @@
 //
 // Lines are split on '\t' only, with NO quote handling: GLUE sentences contain unbalanced quote
 // characters (HF reads these files with quoting disabled). A trailing '\r' is stripped, as is a
-// UTF-8 byte-order mark at the start of the file. Every row is checked to be valid UTF-8.
+// UTF-8 byte-order mark at the start of the file. Every row is checked to be valid UTF-8, and a
+// header line must name the official columns (GlueColumns::headers).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -46,6 +47,10 @@ struct GlueColumns {
   int text_a = -1;
   int text_b = -1;               // -1: single-sentence task
   int label = -1;                // -1: no label (test files); kLastColumn: the last column
+  // The header line the official files have (column names joined by tabs), one per entry of
+  // num_columns; empty when header is false. The first line must be one of them exactly: a
+  // file without its header line would otherwise lose its first row as "the header".
+  std::vector<std::string> headers;
 };
 constexpr int kLastColumn = -2;
 

@@ -64,6 +64,17 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
   return c;
 }
 
+namespace {
+
+// Upper bounds far above any BERT (bert-large: hidden 1024, 24 layers; multilingual vocabularies
+// ~250k): a size past one is a corrupted or mistyped config, refused before anything is built.
+void check_at_most(const std::string& source, const char* field, int64_t value, int64_t bound) {
+  TT_CHECK(value <= bound, source, ": field '", field, "' is ", value, ", at most ", bound,
+           " is supported (a corrupted or mistyped config.json?)");
+}
+
+}  // namespace
+
 void BertConfig::validate(const std::string& source) const {
   TT_CHECK(vocab_size > 0 && hidden_size > 0 && num_hidden_layers > 0 &&
                num_attention_heads > 0 && intermediate_size > 0 && max_position_embeddings > 0 &&
@@ -71,6 +82,14 @@ void BertConfig::validate(const std::string& source) const {
            source, ": sizes must be positive (vocab_size, hidden_size, num_hidden_layers, "
            "num_attention_heads, intermediate_size, max_position_embeddings, type_vocab_size, "
            "num_labels)");
+  check_at_most(source, "vocab_size", vocab_size, int64_t{1} << 22);
+  check_at_most(source, "hidden_size", hidden_size, int64_t{1} << 16);
+  check_at_most(source, "num_hidden_layers", num_hidden_layers, 1024);
+  check_at_most(source, "num_attention_heads", num_attention_heads, 1024);
+  check_at_most(source, "intermediate_size", intermediate_size, int64_t{1} << 18);
+  check_at_most(source, "max_position_embeddings", max_position_embeddings, int64_t{1} << 20);
+  check_at_most(source, "type_vocab_size", type_vocab_size, 1024);
+  check_at_most(source, "num_labels", num_labels, 100000);
   TT_CHECK(hidden_size % num_attention_heads == 0, source, ": hidden_size ", hidden_size,
            " is not divisible by num_attention_heads ", num_attention_heads);
   TT_CHECK(hidden_dropout_prob >= 0 && hidden_dropout_prob < 1 &&

@@ -22,7 +22,8 @@ struct BertConfig {
 
   // Throws tt::Error naming the file for a missing file, bad JSON, a field of the wrong type,
   // or a model this implementation does not support (hidden_act other than gelu, relative
-  // position embeddings, hidden size not divisible by the heads).
+  // position embeddings, hidden size not divisible by the heads), or a size beyond the bounds
+  // in validate() (e.g. hidden_size at most 65536, num_hidden_layers at most 1024).
   static BertConfig from_json_file(const std::string& path);
   void validate(const std::string& source) const;
 };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tinytune/core/format_version.h"
 #include "tinytune/core/io/atomic_file.h"
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
@@ -66,7 +67,8 @@ json config_json(const PeftConfig& c, const std::string& base_model_name,
             {"inference_mode", true},
             {"target_modules", c.target_modules},
             {"bias", "none"},
-            {"modules_to_save", modules_to_save}};
+            {"modules_to_save", modules_to_save},
+            {"tinytune_format_version", kFormatVersion}};  // HF ignores keys it does not know
   if (family->write_options) family->write_options(c, j);
   return j;
 }
@@ -130,6 +132,9 @@ AdapterFileConfig read_adapter_config(const std::string& dir) {
   const json j = parse_json_file(path);
   if (!j.is_object()) fail(path, "expected a JSON object, got ", j.type_name());
   const AdapterConfigReader r(path, j);
+  // First, so that a newer tinytune's file is refused as such rather than for a key it added.
+  // HF and tinytune before format version 2 write none: version 0, read as today's files.
+  check_format_version(path, r.integer("tinytune_format_version", 0));
 
   AdapterFileConfig out;
   PeftConfig& c = out.config;

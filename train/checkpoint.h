@@ -1,9 +1,12 @@
 // Training-state checkpoints (model and optimizer tensors, step counters, RNG state, config) as
 // HDF5 files, written with the HDF5 C API and readable by any HDF5 reader, h5py included.
 //
-// File layout (format version 1):
+// File layout (format version 2, tt::kFormatVersion of core/format_version.h):
+//   bytes 0-511                        the digest block (train/checkpoint_digest.h), an HDF5
+//                                      user block: "tinytune checkpoint", the format version,
+//                                      and the SHA-256 of every byte after the block
 //   /                                  root group; its attributes hold the scalars:
-//     @tinytune_checkpoint_version     int64 = 1; loading requires it (reserved name)
+//     @tinytune_checkpoint_version     int64 = 2; loading requires it (reserved name)
 //     @<name>                          one scalar attribute per entry, told apart by its type:
 //                                        integers -> int64, reals -> float64,
 //                                        strings  -> fixed-length UTF-8 string (NUL-padded;
@@ -18,7 +21,15 @@
 //                                      i32, i64 (signed little-endian); 0-d tensors are scalar
 //                                      datasets, empty tensors have a 0 in their shape
 //
-// Corruption is detected rather than loaded: the file uses the HDF5 1.10 object formats, whose
+// Corruption is refused before libhdf5 sees the file: loading first hashes every byte after the
+// digest block and compares with the block, because libhdf5 1.10 crashes (SIGSEGV) on some
+// corrupted metadata rather than reporting it (e.g. the dense link storage of a group of many
+// tensors, which every BERT checkpoint has). The digest is inside the file, so the one atomic
+// rename that publishes a checkpoint publishes its digest. Files without the block (format
+// version 1, written before digests) are refused, naming both versions: their corruption could
+// crash the loader, and they only hold the state of runs to restart.
+//
+// Inside, HDF5's own checks remain: the file uses the HDF5 1.10 object formats, whose
 // metadata (superblock, object headers, chunk indexes) is checksummed; non-empty tensors of
 // >= 1 dims are chunked (~1 MiB chunks) with HDF5's Fletcher-32 filter; 0-d tensors and the
 // scalars live in the checksummed object headers. Strings are fixed-length because HDF5's
@@ -28,12 +39,18 @@
 // byte inside such a string then changes it silently.
 //
 // In h5py: f = h5py.File(path); f["model/..."][()]; dict(f.attrs). See
-// scripts/check_checkpoint_h5py.py.
+// scripts/check_checkpoint_h5py.py. (HDF5 readers skip the user block by themselves.)
+//
+// HDF5's error stack is never printed: tinytune turns HDF5's printing off for the process on
+// its first checkpoint call. TINYTUNE_HDF5_DEBUG=1 in the environment leaves it on, for
+// diagnosing a file that passes the digest but that HDF5 refuses. Every HDF5 handle is closed
+// on every path (RAII: Handle in checkpoint.cpp).
 #pragma once
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "tinytune/core/format_version.h"
 #include "tinytune/core/tensor.h"
 
 namespace tt::train {
@@ -50,8 +67,9 @@ struct Checkpoint {
   // maps, and not "tinytune_checkpoint_version".
 };
 
-// The format version this build writes and the only one it reads.
-inline constexpr int64_t kCheckpointVersion = 1;
+// The format version this build writes and the only one it reads: the one of every file
+// tinytune writes (core/format_version.h).
+inline constexpr int64_t kCheckpointVersion = kFormatVersion;
 
 // Writes atomically: to path + ".tmp" (same directory), closed and fsync'ed, then renamed over
 // `path`. Invalid names or tensors are errors raised before any file is touched; a failure
@@ -59,9 +77,9 @@ inline constexpr int64_t kCheckpointVersion = 1;
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 
 // Reads everything back: tensors in their stored dtype (f32, f64, i32, i64), scalars by the
-// type of their root attribute. Any problem (missing file, not HDF5, truncated or corrupted
-// file, missing/other format version, a dataset or attribute type outside the layout above)
-// is a tt::Error naming the file and the fault; HDF5's own error stack is never printed.
+// type of their root attribute. Any problem (missing file, not a checkpoint, a digest that does
+// not match: truncated or corrupted; missing/other format version, a dataset or attribute type
+// outside the layout above) is a tt::Error naming the file and the fault, never a crash.
 Checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace tt::train

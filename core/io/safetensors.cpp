@@ -233,12 +233,15 @@ Tensor load_entry(const Entry& e, const unsigned char* data) {
   return t;
 }
 
-// ---- writing ------------------------------------------------------------------------------
+// The header's entries (checked: fields, dtypes, offsets in range and not overlapping) and its
+// metadata. Entries hold offsets into the data block, not pointers into the mapping.
+struct Header {
+  std::vector<Entry> entries;
+  std::map<std::string, std::string> metadata;
+  uint64_t data_begin = 0;  // where the data block starts in the file
+};
 
-}  // namespace
-
-SafetensorsFile read_safetensors(const std::string& path) {
-  MappedFile file(path);
+Header parse_header(const std::string& path, const MappedFile& file) {
   const size_t size = file.size();
   if (size < 8)
     fail(path, "file is ", size, " bytes, shorter than the 8-byte header length");
@@ -263,21 +266,20 @@ SafetensorsFile read_safetensors(const std::string& path) {
   }
   if (!header.is_object()) fail(path, "header must be a JSON object, got ", header.type_name());
 
-  const uint64_t data_size = size - 8 - header_len;
-  const unsigned char* data = file.data() + 8 + header_len;
-  SafetensorsFile out;
-  std::vector<Entry> entries;
+  Header out;
+  out.data_begin = 8 + header_len;
+  const uint64_t data_size = size - out.data_begin;
   for (const auto& [name, info] : header.items()) {
     if (name == "__metadata__") {
       out.metadata = parse_metadata(path, info);
       continue;
     }
-    entries.push_back(parse_entry(path, name, info, data_size));
+    out.entries.push_back(parse_entry(path, name, info, data_size));
   }
 
   // No two tensors may share bytes (empty tensors occupy none).
   std::vector<const Entry*> by_begin;
-  for (const Entry& e : entries)
+  for (const Entry& e : out.entries)
     if (e.end > e.begin) by_begin.push_back(&e);
   std::sort(by_begin.begin(), by_begin.end(),
             [](const Entry* a, const Entry* b) { return a->begin < b->begin; });
@@ -288,9 +290,26 @@ SafetensorsFile read_safetensors(const std::string& path) {
       fail(path, "tensors '", prev.name, "' [", prev.begin, ", ", prev.end, ") and '", cur.name,
            "' [", cur.begin, ", ", cur.end, ") overlap");
   }
-
-  for (const Entry& e : entries) out.tensors.emplace(e.name, load_entry(e, data));
   return out;
+}
+
+}  // namespace
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  MappedFile file(path);
+  Header header = parse_header(path, file);
+  SafetensorsFile out;
+  out.metadata = std::move(header.metadata);
+  const unsigned char* data = file.data() + header.data_begin;
+  for (const Entry& e : header.entries) out.tensors.emplace(e.name, load_entry(e, data));
+  return out;
+}
+
+std::map<std::string, Shape> read_safetensors_shapes(const std::string& path) {
+  MappedFile file(path);
+  std::map<std::string, Shape> shapes;
+  for (const Entry& e : parse_header(path, file).entries) shapes.emplace(e.name, e.shape);
+  return shapes;
 }
 
 std::map<std::string, Tensor> load_safetensors(const std::string& path) {

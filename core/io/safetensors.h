@@ -25,6 +25,11 @@ struct SafetensorsFile {
 // themselves; F16 and BF16 are converted to f32. Other dtypes (BOOL, U8, I8, ...) are errors.
 SafetensorsFile read_safetensors(const std::string& path);
 
+// The shape of every tensor, from the header alone (no tensor data is read or allocated), after
+// the same checks of the header as read_safetensors: e.g. to check a config against a weights
+// file before building a model of the config's size.
+std::map<std::string, Shape> read_safetensors_shapes(const std::string& path);
+
 // The tensors of read_safetensors(path).
 std::map<std::string, Tensor> load_safetensors(const std::string& path);
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tinytune/core/error.h"
 #include "tinytune/data/glue.h"
@@ -232,6 +234,35 @@ TEST_CASE("glue: malformed files are errors naming the file, the line and what w
   check_error(GlueTask::rte, "RTE/no_such_file.tsv", true, {"RTE/no_such_file.tsv", "cannot open"});
   // A labelled file read as a test file: header has one column too many.
   check_error(GlueTask::qnli, "QNLI/dev.tsv", false, {"QNLI/dev.tsv:1:", "expected 3"});
+}
+
+TEST_CASE("glue: a header line must name the task's columns; a header-less file is refused") {
+  // Without the check, a file missing its header lost its first example silently.
+  check_error(GlueTask::sst2, "malformed/sst2_no_header.tsv", true,
+              {"malformed/sst2_no_header.tsv:1:", "a gripping , funny film<TAB>1",
+               "expected the SST-2 labelled (train/dev) header 'sentence<TAB>label'"});
+  check_error(GlueTask::sst2, "malformed/sst2_wrong_header.tsv", true,
+              {"malformed/sst2_wrong_header.tsv:1:", "'text<TAB>label'",
+               "expected the SST-2 labelled (train/dev) header 'sentence<TAB>label'"});
+  // MNLI accepts two headers (train: 12 columns, dev: 16); the message names both.
+  check_error(GlueTask::mnli, "malformed/mnli_renamed_header.tsv", true,
+              {"mnli_renamed_header.tsv:1:", "sentence2<TAB>label1<TAB>label'",
+               "sentence2<TAB>label1<TAB>gold_label' or '", "label5<TAB>gold_label'"});
+}
+
+TEST_CASE("glue: every fixture file of every task reads with its header checked") {
+  for (GlueTask task : all_glue_tasks()) {
+    const GlueTaskSpec& spec = glue_spec(task);
+    std::vector<std::pair<std::string, bool>> files{{spec.train_file, true}};
+    for (const std::string& f : spec.dev_files) files.emplace_back(f, true);
+    for (const std::string& f : spec.test_files) files.emplace_back(f, false);
+    for (const auto& [file, labelled] : files) {
+      const std::string path = kDir + spec.folder + "/" + file;
+      if (!std::filesystem::exists(path)) continue;
+      INFO(path);
+      CHECK_FALSE(read_glue_split(task, path, labelled).examples.empty());
+    }
+  }
 }
 
 // The real GLUE files, when this machine has them: row counts from ../shared/glue/SOURCES.md.

@@ -6,8 +6,8 @@
 #   4. a project that embeds tinytune with add_subdirectory: only the libraries build (static,
 #      its default), with doctest and Google Benchmark hidden; its install, made with OpenBLAS
 #      off, then serves
-#   5. a consumer of tinytune::core alone, configured with HDF5, SentencePiece, utf8proc, NLopt,
-#      nlohmann-json and pkg-config hidden; the same consumer asking for the train layer must
+#   5. a consumer of tinytune::core alone, configured with HDF5, OpenSSL, SentencePiece, utf8proc,
+#      NLopt, nlohmann-json and pkg-config hidden; the same consumer asking for the train layer must
 #      fail there (so the hiding is shown to bite).
 # Usage: check_install.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -57,12 +57,13 @@ ls "$tmp/sub/tinytune/libtinytune_core.a" >/dev/null || fail "a subproject's lib
 cmake --install "$tmp/sub" --prefix "$tmp/static" >/dev/null
 
 step "5. tinytune::core alone, the upper layers' libraries hidden (static install, no OpenBLAS)"
-hide=(-DCMAKE_DISABLE_FIND_PACKAGE_HDF5=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
+hide=(-DCMAKE_DISABLE_FIND_PACKAGE_HDF5=ON -DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON
+      -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON
       -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DCMAKE_PREFIX_PATH="$tmp/static")
 configure -S "$src/tests/install/core_only" -B "$tmp/core" "${hide[@]}"
 build "$tmp/core"
 "$tmp/core/core_only"
-if ninja -C "$tmp/core" -t commands | grep -E 'hdf5|sentencepiece|utf8proc|nlopt|openblas'; then
+if ninja -C "$tmp/core" -t commands | grep -E 'hdf5|crypto|ssl|sentencepiece|utf8proc|nlopt|openblas'; then
   fail "the core consumer links an upper layer's library"
 fi
 if configure -S "$src/tests/install/core_only" -B "$tmp/train" "${hide[@]}" -DTINYTUNE_COMPONENTS=train; then

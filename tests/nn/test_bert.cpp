@@ -1,8 +1,14 @@
 // BERT against HF transformers: a tiny random BertForSequenceClassification saved by
 // tests/reference/make_tiny_bert.py as an HF directory, and HF's outputs on a padded batch of
 // sentence pairs. Plus the loader's errors on broken checkpoints and configs.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/nn/hf_checkpoint.h"
@@ -182,5 +188,93 @@ TEST_CASE("bert: bad configs and directories are named in the error") {
     missing = e.what();
   }
   CHECK(missing.find("nowhere") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// The error message of loading `dir` as a classifier, run in a child process under a 4 GiB
+// address-space limit and a 60 s alarm, so that an attempt to build a model of absurd size
+// fails this test ("died of signal ...", "std::bad_alloc") instead of swapping the machine.
+std::string load_error_limited(const fs::path& dir) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    const rlimit limit{rlim_t{4} << 30, rlim_t{4} << 30};
+    ::setrlimit(RLIMIT_AS, &limit);
+    ::alarm(60);
+    std::string message = "loaded without an error";
+    try {
+      nn::load_bert_for_classification(dir.string(), 2);
+    } catch (const Error& e) {
+      message = e.what();
+    } catch (const std::exception& e) {
+      message = std::string("not a tt::Error: ") + e.what();
+    }
+    if (::write(fds[1], message.data(), message.size()) < 0) ::_exit(2);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) message.append(buffer, n);
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  if (WIFSIGNALED(status)) return "died of signal " + std::to_string(WTERMSIG(status));
+  return message;
+}
+
+}  // namespace
+
+TEST_CASE("bert: config.json sizes the weights do not have are errors before building the model") {
+  fs::path dir = fs::temp_directory_path() / ("tinytune_test_huge_config_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kTinyBert + "/model.safetensors", dir / "model.safetensors");
+  std::ifstream in(kTinyBert + "/config.json");
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string config = (dir / "config.json").string();
+  auto error_with = [&](const std::string& field, const std::string& value) {
+    std::ofstream(config) << std::regex_replace(
+        original, std::regex("\"" + field + "\": [0-9]+"), "\"" + field + "\": " + value);
+    return load_error_limited(dir);
+  };
+  for (const std::string field : {"num_hidden_layers", "hidden_size"}) {
+    CAPTURE(field);
+    const std::string message = error_with(field, "1000000000");
+    INFO("message: ", message);
+    CHECK(message.find(config) != std::string::npos);
+    CHECK(message.find(field) != std::string::npos);
+    CHECK(message.find("1000000000") != std::string::npos);
+  }
+  SUBCASE("smaller mismatches name the weights' tensor too") {
+    const std::string layers = error_with("num_hidden_layers", "3");
+    CHECK(layers.find("num_hidden_layers") != std::string::npos);
+    CHECK(layers.find("2 layers") != std::string::npos);
+    const std::string vocab = error_with("vocab_size", "999");
+    CHECK(vocab.find("vocab_size") != std::string::npos);
+    CHECK(vocab.find("word_embeddings") != std::string::npos);
+    CHECK(vocab.find("[1000, 64]") != std::string::npos);
+    const std::string intermediate = error_with("intermediate_size", "64");
+    CHECK(intermediate.find("intermediate_size") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bert: sizes beyond sane bounds are errors even without weights to compare with") {
+  fs::path dir = fs::temp_directory_path() / ("tinytune_test_bounds_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string config = (dir / "config.json").string();
+  for (const std::string field : {"num_hidden_layers", "hidden_size", "vocab_size",
+                                  "intermediate_size", "max_position_embeddings"}) {
+    CAPTURE(field);
+    std::ofstream(config) << "{\"" << field << "\": 1000000000, \"num_attention_heads\": 4}";
+    test::check_error([&] { nn::BertConfig::from_json_file(config); }, {config, field, "at most"});
+  }
   fs::remove_all(dir);
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "tinytune/core/format_version.h"
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/nn/hf_checkpoint.h"
 #include "tinytune/peft/adapter_io.h"
@@ -270,6 +271,40 @@ TEST_CASE("adapter_io: bad adapter directories are errors naming the file and th
     peft::apply_peft(*adapted, family_config("lora"), {"classifier."});
     test::check_error([&] { peft::save_adapter(*adapted, family_config("condlora"), tmp.file("y"), ""); },
                       {"lora adapter", "'condlora'"});
+  }
+}
+
+TEST_CASE("adapter_io: adapter_config.json records tinytune's format version; newer ones are refused") {
+  test::TempDir tmp;
+  const std::string dir = tmp.file("adapter");
+  const Tensor logits = save_random_adapter(family_config("lora"), dir);
+  const std::string config_path = dir + "/adapter_config.json";
+  json config = read_json(config_path);
+  REQUIRE(config.contains("tinytune_format_version"));
+  CHECK(config["tinytune_format_version"] == kFormatVersion);
+  auto model = nn::load_bert_for_classification(kTinyBert, 3);
+  peft::load_adapter(*model, dir);
+  CHECK(test::max_relative_error(logits_of(*model), logits) < 1e-6);
+
+  SUBCASE("no version (version 0, as HF and older tinytune write) loads") {
+    config.erase("tinytune_format_version");
+    write_json(config_path, config);
+    auto fresh = nn::load_bert_for_classification(kTinyBert, 3);
+    peft::load_adapter(*fresh, dir);
+    CHECK(test::max_relative_error(logits_of(*fresh), logits) < 1e-6);
+  }
+  SUBCASE("a newer version is refused, naming both versions") {
+    config["tinytune_format_version"] = kFormatVersion + 1;
+    write_json(config_path, config);
+    test::check_error([&] { peft::load_adapter(*nn::load_bert_for_classification(kTinyBert, 3), dir); },
+                      {config_path, "format version " + std::to_string(kFormatVersion + 1),
+                       "up to " + std::to_string(kFormatVersion)});
+  }
+  SUBCASE("a version that is not a non-negative integer is refused") {
+    config["tinytune_format_version"] = "2";
+    write_json(config_path, config);
+    test::check_error([&] { peft::load_adapter(*nn::load_bert_for_classification(kTinyBert, 3), dir); },
+                      {config_path, "tinytune_format_version"});
   }
 }
 
