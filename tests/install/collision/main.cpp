@@ -2,9 +2,11 @@
 // tinytune through its umbrella header: both sets of headers must resolve to the right files.
 #include <cstdio>
 
+#include <tinytune/tinytune.h>  // first: our headers must not reach the two below
+
+#define CONSUMER_MAIN
 #include "core/tensor.h"
 #include "data/glue.h"
-#include <tinytune/tinytune.h>
 
 int main() {
   consumer::Tensor mine;
