@@ -22,7 +22,7 @@ TEST_CASE("tensor: creation functions fill the values they promise") {
   CHECK(scalar_tensor(7.0).item() == 7.0);
 }
 
-TEST_CASE("tensor: move_to its own device keeps the storage; only a leaf moves in place") {
+TEST_CASE("tensor: move_to its own device keeps the storage, only a leaf moves in place") {
   Tensor a = from_vector(std::vector<float>{1, 2, 3}, {3});
   const auto storage = a.storage();
   a.move_to(Device::cpu());

@@ -148,7 +148,7 @@ TEST_CASE("batching: truncation to max_seq_length, STS-B float labels, unlabelle
   CHECK(!test.make_batch({0, 1}).labels.defined());
 }
 
-TEST_CASE("batching: no shuffle is file order; drop_last drops the short batch") {
+TEST_CASE("batching: no shuffle is file order, drop_last drops the short batch") {
   FakeTokenizer tok;
   BatcherOptions opt;
   opt.batch_size = 4;
@@ -165,7 +165,7 @@ TEST_CASE("batching: no shuffle is file order; drop_last drops the short batch")
   CHECK(dropping.batch_plan(0).size() == 2);
 }
 
-TEST_CASE("batching: same seed and epoch give the same order; other seeds or epochs differ") {
+TEST_CASE("batching: same seed and epoch give the same order, other seeds or epochs differ") {
   FakeTokenizer tok;
   GlueSplit split = make_split(200);
   BatcherOptions opt;

@@ -76,7 +76,7 @@ TEST_CASE("glue: task specs name the official folders, files, labels and metrics
   CHECK(glue_spec(GlueTask::cola).unlabelled.header);
 }
 
-TEST_CASE("glue: CoLA has no header in train/dev, a header in test; quotes are plain text") {
+TEST_CASE("glue: CoLA has no header in train/dev, a header in test, quotes are plain text") {
   GlueSplit train = read_glue_split(GlueTask::cola, kDir + "CoLA/train.tsv", true);
   REQUIRE(train.examples.size() == 3);
   CHECK(train.examples[0].text_a == "The cat sat on the mat.");
@@ -115,7 +115,7 @@ TEST_CASE("glue: SST-2 keeps sentences verbatim and strips CRLF") {
   CHECK(test.examples[0].id == "0");
 }
 
-TEST_CASE("glue: MRPC skips its byte-order-marked header; label first, sentences at 3 and 4") {
+TEST_CASE("glue: MRPC skips its byte-order-marked header, label first, sentences at 3 and 4") {
   GlueSplit dev = read_glue_split(GlueTask::mrpc, kDir + "MRPC/dev.tsv", true);
   REQUIRE(dev.examples.size() == 2);
   CHECK(dev.examples[0].label == 1);
@@ -164,7 +164,7 @@ TEST_CASE("glue: QQP skips and counts rows with missing fields") {
               {"qqp_bad_label.tsv:2:", "non-numeric label 'yes' (expected one of 0, 1)"});
 }
 
-TEST_CASE("glue: MNLI train (12 columns), dev (16) and test (10); gold label is the last") {
+TEST_CASE("glue: MNLI train (12 columns), dev (16) and test (10), gold label is the last") {
   GlueSplit train = read_glue_split(GlueTask::mnli, kDir + "MNLI/train.tsv", true);
   REQUIRE(train.examples.size() == 3);
   CHECK(train.examples[0].text_a == "The cat slept.");
@@ -236,7 +236,7 @@ TEST_CASE("glue: malformed files are errors naming the file, the line and what w
   check_error(GlueTask::qnli, "QNLI/dev.tsv", false, {"QNLI/dev.tsv:1:", "expected 3"});
 }
 
-TEST_CASE("glue: a header line must name the task's columns; a header-less file is refused") {
+TEST_CASE("glue: a header line must name the task's columns, a header-less file is refused") {
   // Without the check, a file missing its header lost its first example silently.
   check_error(GlueTask::sst2, "malformed/sst2_no_header.tsv", true,
               {"malformed/sst2_no_header.tsv:1:", "a gripping , funny film<TAB>1",

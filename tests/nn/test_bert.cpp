@@ -36,7 +36,7 @@ TEST_CASE("bert: tiny HF BERT checkpoint matches HF outputs to 1e-5 relative") {
   CHECK(max_relative_error(logits, expected["logits"]) <= 1e-5);
 }
 
-TEST_CASE("bert: a dropout override of 0 turns off every dropout site; the config's 0.1 does not") {
+TEST_CASE("bert: a dropout override of 0 turns off every dropout site, the config's 0.1 does not") {
   auto expected = io::load_safetensors(std::string(TINYTUNE_FIXTURE_DIR) + "/tiny_bert_expected.safetensors");
   nn::BertInputs in{expected["input_ids"], expected["token_type_ids"], expected["attention_mask"]};
   NoGradGuard no_grad;
@@ -79,7 +79,7 @@ TEST_CASE("bert: parameter names and counts follow HF") {
   CHECK(model->num_trainable_parameters() == h * 3 + 3);
 }
 
-TEST_CASE("bert: Module::to the CPU keeps every parameter's storage; device() reports it") {
+TEST_CASE("bert: Module::to the CPU keeps every parameter's storage, device() reports it") {
   auto model = nn::load_bert_for_classification(kTinyBert, 3);
   CHECK(model->device() == Device::cpu());
   std::vector<std::shared_ptr<Storage>> storages;

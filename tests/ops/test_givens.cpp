@@ -214,7 +214,7 @@ TEST_CASE("givens: block gradients are summed in fixed chunks, bit-identical for
   CHECK(max_abs_diff(b2.grad().reshape({2, 2}).to_vector<double>(), expected.to_vector<double>()) <= 1e-14);
 }
 
-TEST_CASE("givens: d = 1 passes x through; bad shapes and dtypes are clear errors") {
+TEST_CASE("givens: d = 1 passes x through, bad shapes and dtypes are clear errors") {
   Tensor x1 = from_vector(std::vector<double>{4.0, -2.0}, {2, 1}, DType::f64);
   CHECK(givens_rotate(x1, zeros({0, 2, 2}, DType::f64)).to_vector<double>() == x1.to_vector<double>());
   Tensor x = zeros({3, 8});

@@ -274,7 +274,7 @@ TEST_CASE("adapter_io: bad adapter directories are errors naming the file and th
   }
 }
 
-TEST_CASE("adapter_io: adapter_config.json records tinytune's format version; newer ones are refused") {
+TEST_CASE("adapter_io: adapter_config.json records tinytune's format version, newer ones are refused") {
   test::TempDir tmp;
   const std::string dir = tmp.file("adapter");
   const Tensor logits = save_random_adapter(family_config("lora"), dir);

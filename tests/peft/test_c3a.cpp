@@ -85,7 +85,7 @@ TEST_CASE("c3a: the FFT forward equals x ΔWᵀ with the explicit block-circulan
   }
 }
 
-TEST_CASE("c3a: merged forward equals the adapted forward; unmerge restores W0 bit for bit") {
+TEST_CASE("c3a: merged forward equals the adapted forward, unmerge restores W0 bit for bit") {
   auto model = nn::load_bert_for_classification(kTinyBert, 3);
   peft::PeftConfig c;
   c.method = "c3a";

@@ -59,7 +59,7 @@ TEST_CASE("condlora: the adapted model equals the base model at step 0 (Θ_B = 0
   for (float v : theta_a.to_vector<float>()) CHECK(std::abs(v) <= 1.0 / std::sqrt(64.0));  // U(±1/sqrt(d_in))
 }
 
-TEST_CASE("condlora: one Θ pair per module type, listed once; count 2·r·d·k independent of depth") {
+TEST_CASE("condlora: one Θ pair per module type, listed once, count 2·r·d·k independent of depth") {
   auto model = nn::load_bert_for_classification(kTinyBert, 3);
   const int64_t total_before = model->num_parameters();
   const int64_t r = 4, d = 64, k = 2, layers = 2;

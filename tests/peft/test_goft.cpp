@@ -108,7 +108,7 @@ TEST_CASE("goft/qgoft: a backward step reaches the adapters and the head only") 
   }
 }
 
-TEST_CASE("goft/qgoft: merge gives the adapted outputs; the inverse rule and unmerge give W0 back") {
+TEST_CASE("goft/qgoft: merge gives the adapted outputs, the inverse rule and unmerge give W0 back") {
   for (const char* method : {"goft", "qgoft"}) {
     CAPTURE(method);
     auto model = nn::load_bert_for_classification(kTinyBert, 3);

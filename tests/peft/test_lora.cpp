@@ -70,7 +70,7 @@ TEST_CASE("lora: an unknown target module and a rank above min(d_in, d_out) are 
                        doctest::Contains("rank 65"), Error);
 }
 
-TEST_CASE("lora: init b (A = 0, B random) and gaussian are identities at step 0; rsLoRA scales by alpha/sqrt(r)") {
+TEST_CASE("lora: init b (A = 0, B random) and gaussian are identities at step 0, rsLoRA scales by alpha/sqrt(r)") {
   for (const char* init : {"b", "gaussian"}) {
     CAPTURE(init);
     auto model = nn::load_bert_for_classification(kTinyBert, 3);

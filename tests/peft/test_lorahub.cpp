@@ -413,7 +413,7 @@ TEST_CASE("lorahub objective: LOO loss of the composed model's features + α·me
     }
 }
 
-TEST_CASE("lorahub search: the same seed gives the same w bit for bit; the best point is kept") {
+TEST_CASE("lorahub search: the same seed gives the same w bit for bit, the best point is kept") {
   Modules m(3);
   const auto batches = random_batches({8}, 31);
   const std::vector<int64_t> classes{0, 1, 2, 0, 1, 2, 0, 1};
@@ -445,7 +445,7 @@ TEST_CASE("lorahub search: the same seed gives the same w bit for bit; the best 
   CHECK(c.value <= c.values[0]);
 }
 
-TEST_CASE("lorahub search: every optimizer minimises a bounded quadratic; objective errors propagate") {
+TEST_CASE("lorahub search: every optimizer minimises a bounded quadratic, objective errors propagate") {
   const std::vector<double> target{0.4, -0.8, 2.0};  // the last one lies beyond the bound 1.5
   auto quadratic = [&](const std::vector<double>& w) {
     double s = 0;
