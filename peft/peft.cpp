@@ -30,6 +30,19 @@ std::vector<std::string> apply_peft(nn::Module& model, const PeftConfig& config,
   return family_named(config.method).inject(model, config, trainable_prefixes);
 }
 
+namespace {
+
+// HF PEFT's rule: a module is a target when its dotted name is the target or ends with
+// "." + target.
+bool name_matches_target(const std::string& name, const std::string& target) {
+  if (name == target) return true;
+  return name.size() > target.size() &&
+         name.compare(name.size() - target.size(), target.size(), target) == 0 &&
+         name[name.size() - target.size() - 1] == '.';
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, nn::Linear*>> find_target_linears(
     nn::Module& model, const std::vector<std::string>& targets) {
   std::vector<std::pair<std::string, nn::Linear*>> found;
@@ -37,17 +50,13 @@ std::vector<std::pair<std::string, nn::Linear*>> find_target_linears(
   for (auto& [name, module] : model.named_modules()) {
     auto* linear = dynamic_cast<nn::Linear*>(module);
     if (!linear) continue;
-    for (size_t t = 0; t < targets.size(); ++t) {
-      const std::string& target = targets[t];
-      const bool match = name == target ||
-                         (name.size() > target.size() &&
-                          name.compare(name.size() - target.size(), target.size(), target) == 0 &&
-                          name[name.size() - target.size() - 1] == '.');
-      if (!match) continue;
-      found.emplace_back(name, linear);
-      used[t] = true;
-      break;
-    }
+    // Every target that names this layer counts as used, not only the first: HF writes the
+    // list from a set, in any order, and targets may overlap ("output.dense" also names every
+    // "attention.output.dense"). The layer is adapted once either way.
+    bool matched = false;
+    for (size_t t = 0; t < targets.size(); ++t)
+      if (name_matches_target(name, targets[t])) used[t] = matched = true;
+    if (matched) found.emplace_back(name, linear);
   }
   for (size_t t = 0; t < targets.size(); ++t)
     TT_CHECK(used[t], "--target-modules: '", targets[t], "' matches no Linear layer of the model "
