@@ -28,6 +28,7 @@
 #include "tinytune/data/batching.h"
 #include "tinytune/data/glue.h"
 #include "tinytune/data/metrics.h"
+#include "tinytune/data/tokenizer_config.h"
 #include "tinytune/data/wordpiece.h"
 
 // peft

@@ -214,45 +214,60 @@ void append_decomposition(int32_t c, std::vector<int32_t>& out) {
   out.insert(out.end(), buf, buf + n);
 }
 
-// BertNormalizer (clean_text, handle_chinese_chars, strip_accents, lowercase all on), in its
-// order, on valid UTF-8 text. Returns code points.
-std::vector<int32_t> normalize(std::string_view text) {
-  // clean_text, chinese chars, and the decomposition half of NFD.
+// BertNormalizer in its order: clean_text (always), handle_chinese_chars, strip_accents (NFD,
+// then drop Mn), lowercase, each step only when `o` turns it on. Valid UTF-8 in, code points out.
+std::vector<int32_t> normalize(std::string_view text, const WordPieceOptions& o) {
+  const bool strip = o.strips_accents();
   std::vector<int32_t> chars;
   chars.reserve(text.size() + 8);
+  // The decomposition half of NFD goes with the first pass when accents are stripped.
+  auto add = [&](int32_t c) {
+    if (strip) append_decomposition(c, chars);
+    else chars.push_back(c);
+  };
   for (size_t pos = 0; pos < text.size();) {
     int32_t c = next_code_point(text, pos);
     if (c == 0 || c == 0xFFFD || is_control(c)) continue;
     if (is_whitespace(c)) {
       chars.push_back(' ');
-    } else if (is_chinese_char(c)) {
+    } else if (o.tokenize_chinese_chars && is_chinese_char(c)) {
       chars.push_back(' ');
-      append_decomposition(c, chars);  // compatibility ideographs have one
+      add(c);  // compatibility ideographs have a decomposition
       chars.push_back(' ');
     } else {
-      append_decomposition(c, chars);
+      add(c);
     }
   }
-  // NFD's canonical ordering: each run of combining marks stably sorted by combining class.
-  for (size_t i = 1; i < chars.size(); ++i) {
-    const int ccc = combining_class(chars[i]);
-    for (size_t j = i; ccc != 0 && j > 0 && combining_class(chars[j - 1]) > ccc; --j)
-      std::swap(chars[j - 1], chars[j]);
+  if (strip) {
+    // NFD's canonical ordering: each run of combining marks stably sorted by combining class.
+    for (size_t i = 1; i < chars.size(); ++i) {
+      const int ccc = combining_class(chars[i]);
+      for (size_t j = i; ccc != 0 && j > 0 && combining_class(chars[j - 1]) > ccc; --j)
+        std::swap(chars[j - 1], chars[j]);
+    }
   }
-  // strip accents (drop Mn), then lower-case per character. Per character is what tokenizers
-  // does (final sigma stays σ); the one multi-character lower case, U+0130, can't occur here
-  // because NFD already split it into I + U+0307.
-  size_t kept = 0;
+  // Strip accents (drop Mn), then lower-case per character, as tokenizers does (final sigma
+  // stays σ). The one multi-character lower case, U+0130, reaches here only without NFD.
+  std::vector<int32_t> out;
+  out.reserve(chars.size());
   for (int32_t c : chars) {
-    if (!is_nonspacing_mark(c)) chars[kept++] = to_lower(c);
+    if (strip && is_nonspacing_mark(c)) continue;
+    if (!o.lowercase) {
+      out.push_back(c);
+    } else if (c == 0x130) {
+      out.push_back('i');
+      out.push_back(0x307);
+    } else {
+      out.push_back(to_lower(c));
+    }
   }
-  chars.resize(kept);
-  return chars;
+  return out;
 }
 
 }  // namespace
 
-WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path) : vocab_path_(vocab_path) {
+WordPieceTokenizer::WordPieceTokenizer(const std::string& vocab_path, WordPieceOptions options)
+    : vocab_path_(vocab_path), options_(options) {
   std::ifstream in(vocab_path, std::ios::binary);
   TT_CHECK(in, "WordPieceTokenizer: cannot open vocab file '", vocab_path,
            "'; expected a vocab.txt with one token per line");
@@ -344,7 +359,7 @@ void WordPieceTokenizer::append_plain_ids(std::string_view text, std::vector<int
     word.clear();
     n_chars = 0;
   };
-  for (int32_t c : normalize(text)) {
+  for (int32_t c : normalize(text, options_)) {
     if (is_whitespace(c)) {
       flush();
     } else if (is_punctuation(c)) {

@@ -18,8 +18,15 @@
 // Unicode tables are old (categories 8.0, NFD 9.0); wordpiece.cpp mirrors them, so the two agree
 // on every code point (scripts/check_tokenizer_agreement.py --all-code-points).
 // tests/fixtures/tokenizer_cases.json records HF's ids, and the slow ones where they differ.
+//
+// Other settings, as HF's tokenizer_config.json gives them (data/tokenizer_config.h reads it):
+// WordPieceOptions turns off lower-casing (cased checkpoints), sets accent stripping apart from
+// it (HF: unset follows lower-casing; stripping is NFD + dropping Mn, so without it no NFD is
+// done), and turns off the spaces around CJK ideographs; then step 2 does only what is on, in
+// the same order. Lower-casing without NFD maps U+0130 to "i" + U+0307, as Rust's to_lowercase.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,13 +36,22 @@
 
 namespace tt::data {
 
+// HF BertNormalizer's switches (tokenizer_config.json: do_lower_case, strip_accents,
+// tokenize_chinese_chars). The defaults are bert-base-uncased's and all-MiniLM-L6-v2's.
+struct WordPieceOptions {
+  bool lowercase = true;
+  std::optional<bool> strip_accents;  // unset: the same as lowercase
+  bool tokenize_chinese_chars = true;
+  bool strips_accents() const { return strip_accents.value_or(lowercase); }
+};
+
 class WordPieceTokenizer : public Tokenizer {
  public:
   // Reads a vocab.txt: one token per line, id = line number (0-based). Lines end in \n, \r\n or
   // \r, as Python's universal newlines read them. A repeated token keeps its last id (as HF's
   // load_vocab). Throws tt::Error naming the file when it is missing, empty, not UTF-8, or lacks
   // [PAD], [UNK], [CLS] or [SEP].
-  explicit WordPieceTokenizer(const std::string& vocab_path);
+  explicit WordPieceTokenizer(const std::string& vocab_path, WordPieceOptions options = {});
 
   // [CLS] a [SEP] (b [SEP]) truncated longest_first to max_length ids, exactly as HF. Throws
   // tt::Error when a text is not valid UTF-8 or max_length cannot hold the special tokens (HF
@@ -50,6 +66,7 @@ class WordPieceTokenizer : public Tokenizer {
   int64_t pad_id() const override { return pad_id_; }
   int64_t vocab_size() const override { return static_cast<int64_t>(id_to_token_.size()); }
   int64_t cls_id() const { return cls_id_; }
+  const WordPieceOptions& options() const { return options_; }
   int64_t sep_id() const { return sep_id_; }
   int64_t unk_id() const { return unk_id_; }
   // The id of `token`, or -1 when the vocab lacks it.
@@ -70,6 +87,7 @@ class WordPieceTokenizer : public Tokenizer {
   void append_word_ids(std::string_view word, size_t n_chars, std::vector<int64_t>& ids) const;
 
   std::string vocab_path_;
+  WordPieceOptions options_;
   Vocab vocab_;
   std::vector<std::string> id_to_token_;
   std::vector<std::pair<std::string, int64_t>> specials_;  // matched literally in raw text

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "tinytune/core/error.h"
+#include "tinytune/data/tokenizer_config.h"
 #include "tinytune/nn/hf_checkpoint.h"
 
 namespace tt::train {
@@ -33,7 +34,7 @@ OpenedGlueTask open_glue_task(const GlueTaskRequest& request) {
     opened.splits.push_back(data::read_glue_split(opened.task, f.string(), request.labelled));
   if (!request.model_dir.empty()) {
     const std::string root = nn::resolve_hf_model_dir(request.model_dir);
-    opened.tokenizer = std::make_unique<data::WordPieceTokenizer>((fs::path(root) / "vocab.txt").string());
+    opened.tokenizer = data::load_wordpiece_tokenizer(root);  // vocab.txt, tokenizer_config.json
   }
   return opened;
 }

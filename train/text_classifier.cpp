@@ -9,7 +9,7 @@
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
 #include "tinytune/data/batching.h"
-#include "tinytune/data/wordpiece.h"
+#include "tinytune/data/tokenizer_config.h"
 #include "tinytune/nn/bert_config.h"
 #include "tinytune/nn/hf_checkpoint.h"
 #include "tinytune/peft/adapter_io.h"
@@ -75,8 +75,8 @@ TextClassifier TextClassifier::load(const std::string& model_dir, const std::str
   const int64_t num_labels = count_labels(model_dir, adapter_dir, label_names);
   auto model = nn::load_bert_for_classification(model_dir, num_labels);
   if (!adapter_dir.empty()) peft::load_adapter(*model, adapter_dir);
-  const fs::path vocab = fs::path(nn::resolve_hf_model_dir(model_dir)) / "vocab.txt";
-  auto tokenizer = std::make_shared<data::WordPieceTokenizer>(vocab.string());
+  std::shared_ptr<const data::Tokenizer> tokenizer =
+      data::load_wordpiece_tokenizer(nn::resolve_hf_model_dir(model_dir));
   return TextClassifier(std::move(model), std::move(tokenizer), std::move(label_names),
                         max_seq_length);
 }

@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
     const auto adapted = peft::apply_peft(*model, config, {"classifier."});
     std::printf("ia3 on %zu layers, %lld adapter parameters\n", adapted.size(),
                 (long long)peft::adapter_parameter_count(*model));
-    const data::WordPieceTokenizer tokenizer(model_dir + "/vocab.txt");
-    const data::Batch batch = toy_batch(tokenizer);
+    const auto tokenizer = data::load_wordpiece_tokenizer(model_dir);
+    const data::Batch batch = toy_batch(*tokenizer);
 
     // 1. Gradients of the logits with respect to one layer's vector, in float64, dropout off.
     model->eval();

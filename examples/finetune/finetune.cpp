@@ -94,9 +94,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> label_names = {"negative", "positive"};
   try {
     manual_seed(1);
-    // 1. The checkpoint, a new two-class head, and its tokenizer.
+    // 1. The checkpoint, a new two-class head, and its tokenizer (vocab.txt, tokenizer_config.json).
     auto model = nn::load_bert_for_classification(model_dir, 2);
-    auto tokenizer = std::make_shared<data::WordPieceTokenizer>(model_dir + "/vocab.txt");
+    std::shared_ptr<const data::Tokenizer> tokenizer = data::load_wordpiece_tokenizer(model_dir);
 
     // 2. LoRA on every query and value projection; all else frozen but the head.
     peft::PeftConfig lora;  // method "lora", r 8, alpha 16, targets query and value
