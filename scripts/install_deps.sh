@@ -15,6 +15,7 @@ packages=(
   libhdf5-dev                       # HDF5 training checkpoints (train/checkpoint.cpp)
   libssl-dev                        # SHA-256 of checkpoints (train/checkpoint_digest.cpp)
   libnlopt-cxx-dev                  # LoraHub's derivative-free weight search (peft/lorahub.cpp)
+  libopenmpi-dev openmpi-bin        # data-parallel training across processes (dist/)
 )
 missing=()
 for p in "${packages[@]}"; do
