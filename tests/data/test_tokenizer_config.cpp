@@ -98,7 +98,7 @@ TEST_CASE("tokenizer_config: each setting gives HF's ids on every dev sentence o
   }
 }
 
-TEST_CASE("tokenizer_config: no file means uncased; settings tinytune cannot honour are errors") {
+TEST_CASE("tokenizer_config: no file means uncased, settings tinytune cannot honour are errors") {
   test::TempDir tmp;
   fs::create_directories(tmp.dir / "plain");
   fs::copy_file(kFixture + "/vocab.txt", tmp.dir / "plain/vocab.txt");

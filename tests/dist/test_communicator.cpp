@@ -35,7 +35,7 @@ std::vector<Tensor> params_with_grads(int rank) {
 
 }  // namespace
 
-TEST_CASE("single process: the none backend is the identity; unknown names and missing launchers are errors") {
+TEST_CASE("single process: the none backend is the identity, unknown names and missing launchers are errors") {
   auto comm = dist::make_communicator(dist::Backend::none);
   CHECK(comm->rank() == 0);
   CHECK(comm->size() == 1);
