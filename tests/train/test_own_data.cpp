@@ -10,7 +10,9 @@
 
 #include "tests/test_util.h"
 #include "tests/train/tiny_glue_setup.h"
+#include "tinytune/core/ops.h"
 #include "tinytune/data/glue.h"
+#include "tinytune/data/text_dataset.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/glue_task.h"
 #include "tinytune/train/run_report.h"
@@ -165,4 +167,29 @@ TEST_CASE("trainer: MNLI evaluates the matched and the mismatched dev sets (fixt
   CHECK(results["dev"]["main"] == results["dev"]["accuracy"]);
   const auto eval = read_json(fs::path(c.output_dir) / "eval_results.json");
   CHECK(eval["eval_accuracy_mm"].get<double>() == r.final_metrics.at("accuracy_mm"));
+}
+
+TEST_CASE("trainer: eval_loss is the dev set's mean cross-entropy (batches weighted by size)") {
+  TinySetup setup("eval_loss");
+  write_sentiment_csv(setup.root / "train.csv", 40, 1);
+  write_sentiment_csv(setup.root / "dev.csv", 60, 2);  // eval batches of 16: 16, 16, 16, 12
+  train::TrainConfig c = setup.config("eval_loss");
+  c.train_file = (setup.root / "train.csv").string();
+  c.validation_file = (setup.root / "dev.csv").string();
+  train::TrainingRun run = train::start_run(c);
+  train::open_task(run);
+  train::load_model(run);
+  train::apply_adapters(run);
+  train::evaluate(run);
+  // The same loss over one batch of all 60 rows.
+  const data::TextDataset own = data::read_text_dataset(
+      {.train_file = c.train_file, .validation_file = c.validation_file, .text_columns = {"sentence"}});
+  const data::Batcher all(own.validation, *train::open_tokenizer(c.model_dir),
+                          {.batch_size = 60, .max_seq_length = c.max_seq_length});
+  NoGradGuard no_grad;
+  run.model->eval();
+  const data::Batch b = all.make_batch(all.batch_plan(0)[0]);
+  const double expected = cross_entropy(run.model->forward({b.input_ids, b.token_type_ids, b.attention_mask}),
+                                        b.labels).item();
+  CHECK(run.last_eval_loss == doctest::Approx(expected).epsilon(1e-5));
 }

@@ -135,8 +135,12 @@ TEST_CASE("trainer: N steps, save, resume, N steps == 2N straight steps, bit for
     // the plot, drawn from it, is the same file.
     CHECK(untimed_lines(fs::path(first.output_dir) / "metrics.jsonl") ==
           untimed_lines(fs::path(straight.output_dir) / "metrics.jsonl"));
-    CHECK(file_text(fs::path(first.output_dir) / "training.svg") ==
-          file_text(fs::path(straight.output_dir) / "training.svg"));
+    const std::string svg = file_text(fs::path(first.output_dir) / "training.svg");
+    CHECK(svg == file_text(fs::path(straight.output_dir) / "training.svg"));
+    // A dot per point (under 30 a panel): the 16 losses and the evaluations at steps 12 and 16.
+    size_t dots = 0;
+    for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++dots;
+    CHECK(dots == 16 + 2);
   }
 }
 
