@@ -54,7 +54,7 @@ std::vector<int64_t> seeded_permutation(int64_t n, uint64_t seed, uint64_t strea
 Batcher::Batcher(const GlueSplit& split, const Tokenizer& tokenizer, BatcherOptions options)
     : options_(options),
       pad_id_(tokenizer.pad_id()),
-      regression_(glue_spec(split.task).is_regression),
+      regression_(split.is_regression()),
       labelled_(split.labelled) {
   TT_CHECK(options_.batch_size > 0, "Batcher: expected batch_size > 0, got ", options_.batch_size);
   TT_CHECK(options_.max_seq_length >= 2, "Batcher: expected max_seq_length >= 2 (room for [CLS] ",

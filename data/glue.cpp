@@ -163,6 +163,8 @@ const GlueTaskSpec& glue_spec(GlueTask task) {
   throw Error(detail::concat("glue_spec: invalid GlueTask value ", static_cast<int>(task)));
 }
 
+bool GlueSplit::is_regression() const { return regression || glue_spec(task).is_regression; }
+
 std::string GlueSplit::skip_report() const {
   if (skipped == 0) return "";
   std::ostringstream out;

@@ -92,6 +92,10 @@ struct GlueSplit {
   std::string path;
   bool labelled = true;
   std::vector<GlueExample> examples;
+  // Scores rather than class ids, for a split of your own data (data/text_dataset.h); a GLUE
+  // split's follows its task (STS-B). is_regression() says which the split holds.
+  bool regression = false;
+  bool is_regression() const;
   // QQP only: rows with missing fields (wrong column count) that were skipped.
   int64_t skipped = 0;
   std::vector<int64_t> skipped_lines;  // the first 20 of them

@@ -2,6 +2,7 @@
 #include "tinytune/data/metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -117,51 +118,91 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   return pearson(average_ranks(x), average_ranks(y));
 }
 
-std::map<std::string, double> glue_metrics(GlueTask task, const std::vector<int64_t>& predictions,
+double f1_macro(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels) {
+  check_sizes("f1_macro", predictions, labels);
+  std::map<int64_t, std::array<int64_t, 3>> counts;  // class -> (tp, fp, fn)
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (predictions[i] == labels[i]) {
+      ++counts[labels[i]][0];
+    } else {
+      ++counts[predictions[i]][1];
+      ++counts[labels[i]][2];
+    }
+  }
+  // Every class seen (sklearn's unique_labels of both) has 2tp+fp+fn > 0.
+  double sum = 0.0;
+  for (const auto& [cls, c] : counts)
+    sum += 2.0 * static_cast<double>(c[0]) / static_cast<double>(2 * c[0] + c[1] + c[2]);
+  return sum / static_cast<double>(counts.size());
+}
+
+namespace {
+
+// "main": the metric main_metric names when the spec lists several (your own data: accuracy
+// beside f1_macro); otherwise the mean of the spec's metrics (GLUE's task score).
+void add_main(const GlueTaskSpec& spec, std::map<std::string, double>& out) {
+  if (spec.metrics.size() > 1 && out.count(spec.main_metric)) {
+    out["main"] = out.at(spec.main_metric);
+    return;
+  }
+  double sum = 0.0;
+  for (const std::string& metric : spec.metrics) sum += out.at(metric);
+  out["main"] = sum / static_cast<double>(spec.metrics.size());
+}
+
+}  // namespace
+
+std::map<std::string, double> task_metrics(const GlueTaskSpec& spec, const std::vector<int64_t>& predictions,
                                            const std::vector<int64_t>& labels) {
-  const GlueTaskSpec& spec = glue_spec(task);
-  TT_CHECK(!spec.is_regression, "glue_metrics: ", spec.name,
+  TT_CHECK(!spec.is_regression, "task_metrics: ", spec.name,
            " is a regression task (expected float scores: use the std::vector<double> overload)");
-  check_sizes("glue_metrics", predictions, labels);
+  check_sizes("task_metrics", predictions, labels);
   for (size_t i = 0; i < labels.size(); ++i)
     TT_CHECK(predictions[i] >= 0 && predictions[i] < spec.num_labels && labels[i] >= 0 &&
                  labels[i] < spec.num_labels,
-             "glue_metrics: ", spec.name, " expects class ids in [0, ", spec.num_labels,
+             "task_metrics: ", spec.name, " expects class ids in [0, ", spec.num_labels,
              "), got prediction ", predictions[i], " and label ", labels[i], " at index ", i);
   std::map<std::string, double> out;
   for (const std::string& metric : spec.metrics) {
     if (metric == "accuracy") out[metric] = accuracy(predictions, labels);
     if (metric == "f1") out[metric] = f1_binary(predictions, labels);
+    if (metric == "f1_macro") out[metric] = f1_macro(predictions, labels);
     if (metric == "mcc") out[metric] = matthews_corrcoef(predictions, labels);
   }
-  // The GLUE leaderboard's task score: the mean of the task's official metrics.
-  double sum = 0.0;
-  for (const std::string& metric : spec.metrics) sum += out.at(metric);
-  out["main"] = sum / static_cast<double>(spec.metrics.size());
+  add_main(spec, out);
   return out;
 }
 
-std::map<std::string, double> glue_metrics(GlueTask task, const std::vector<double>& predictions,
+std::map<std::string, double> task_metrics(const GlueTaskSpec& spec, const std::vector<double>& predictions,
                                            const std::vector<double>& labels) {
-  const GlueTaskSpec& spec = glue_spec(task);
   if (!spec.is_regression) {
     // Class ids carried as doubles: convert exactly, refusing anything non-integral.
     auto to_ids = [&](const std::vector<double>& values, const char* what) {
       std::vector<int64_t> ids(values.size());
       for (size_t i = 0; i < values.size(); ++i) {
-        TT_CHECK(std::floor(values[i]) == values[i], "glue_metrics: ", spec.name,
+        TT_CHECK(std::floor(values[i]) == values[i], "task_metrics: ", spec.name,
                  " expects integral class ids, got ", what, " ", values[i], " at index ", i);
         ids[i] = static_cast<int64_t>(values[i]);
       }
       return ids;
     };
-    return glue_metrics(task, to_ids(predictions, "prediction"), to_ids(labels, "label"));
+    return task_metrics(spec, to_ids(predictions, "prediction"), to_ids(labels, "label"));
   }
   std::map<std::string, double> out;
   out["pearson"] = pearson(predictions, labels);
   out["spearmanr"] = spearman(predictions, labels);
   out["main"] = 0.5 * (out["pearson"] + out["spearmanr"]);
   return out;
+}
+
+std::map<std::string, double> glue_metrics(GlueTask task, const std::vector<int64_t>& predictions,
+                                           const std::vector<int64_t>& labels) {
+  return task_metrics(glue_spec(task), predictions, labels);
+}
+
+std::map<std::string, double> glue_metrics(GlueTask task, const std::vector<double>& predictions,
+                                           const std::vector<double>& labels) {
+  return task_metrics(glue_spec(task), predictions, labels);
 }
 
 }  // namespace tt::data

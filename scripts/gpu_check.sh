@@ -318,7 +318,8 @@ run_train() {
     return
   fi
   local flags=(--task sst2 --peft qgoft --device cuda --model "$model" --data-dir "$ROOT/data/glue"
-               --max-steps "$steps" --eval-every "$steps" --output-dir "$OUT/train_$precision")
+               --max-steps "$steps" --eval-every "$steps" --output-dir "$OUT/train_$precision"
+               --overwrite-output-dir)
   [ "$precision" = bf16 ] && flags+=(--bf16)
   run "train_$precision" "$BUILD/bin/train_glue" "${flags[@]}"
   grep -E '"(accuracy|examples_per_second|peak_device_memory_mib|device)"' \

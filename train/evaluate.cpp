@@ -7,16 +7,29 @@ namespace tt::train {
 
 std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
                                             const data::Batcher& batches, data::GlueTask task) {
+  return evaluate_task(model, batches, data::glue_spec(task));
+}
+
+std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& model,
+                                            const data::Batcher& batches, const data::GlueTaskSpec& spec,
+                                            double* mean_loss) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  const bool regression = data::glue_spec(task).is_regression;
+  const bool regression = spec.is_regression;
   std::vector<int64_t> classes, labels;
   std::vector<double> predictions, scores;
+  double loss_sum = 0.0;
   const Device device = model.device();
   batches.for_each_batch(0, [&](const data::Batch& host) {
     const data::Batch b = host.to(device);  // labels are read from the host copy
     Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
+    if (mean_loss) {
+      // Both losses are batch means: weighted by the batch's size, they sum to the dev total.
+      Tensor loss = regression ? mse_loss(logits.squeeze(-1), b.labels.to(logits.dtype()))
+                               : cross_entropy(logits, b.labels);
+      loss_sum += loss.to(Device::cpu()).item() * static_cast<double>(host.input_ids.size(0));
+    }
     if (regression) {
       auto p = logits.squeeze(-1).to_vector<double>(), y = host.labels.to_vector<double>();
       predictions.insert(predictions.end(), p.begin(), p.end());
@@ -28,8 +41,9 @@ std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& m
     }
   });
   model.train(was_training);
-  return regression ? data::glue_metrics(task, predictions, scores)
-                    : data::glue_metrics(task, classes, labels);
+  if (mean_loss) *mean_loss = loss_sum / static_cast<double>(std::max<int64_t>(1, batches.num_examples()));
+  return regression ? data::task_metrics(spec, predictions, scores)
+                    : data::task_metrics(spec, classes, labels);
 }
 
 std::vector<std::string> split_commas(const std::string& s) {

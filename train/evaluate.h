@@ -16,6 +16,13 @@ namespace tt::train {
 std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
                                             const data::Batcher& batches, data::GlueTask task);
 
+// The same for any task spec (your own data's too: data/text_dataset.h), with task_metrics. When
+// `mean_loss` is given it receives the mean per-example loss (cross-entropy, or the squared
+// error of a regression), the eval_loss HF's Trainer reports.
+std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& model,
+                                            const data::Batcher& batches, const data::GlueTaskSpec& spec,
+                                            double* mean_loss = nullptr);
+
 // "query,value" -> {"query", "value"} (empty items dropped): comma-separated CLI lists.
 std::vector<std::string> split_commas(const std::string& s);
 

@@ -26,6 +26,7 @@ data::GlueSplit few_shot_subset(const data::GlueSplit& split, int64_t n, uint64_
   out.task = split.task;
   out.path = split.path;
   out.labelled = split.labelled;
+  out.regression = split.regression;
   for (int64_t i : few_shot_indices(split, n, seed, flag)) out.examples.push_back(split.examples[i]);
   return out;
 }

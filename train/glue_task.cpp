@@ -32,11 +32,13 @@ OpenedGlueTask open_glue_task(const GlueTaskRequest& request) {
              opened.spec->folder, ")");
   for (const fs::path& f : paths)
     opened.splits.push_back(data::read_glue_split(opened.task, f.string(), request.labelled));
-  if (!request.model_dir.empty()) {
-    const std::string root = nn::resolve_hf_model_dir(request.model_dir);
-    opened.tokenizer = data::load_wordpiece_tokenizer(root);  // vocab.txt, tokenizer_config.json
-  }
+  if (!request.model_dir.empty()) opened.tokenizer = open_tokenizer(request.model_dir);
   return opened;
+}
+
+std::unique_ptr<data::WordPieceTokenizer> open_tokenizer(const std::string& model_dir) {
+  // vocab.txt with tokenizer_config.json's settings (cased or not, accents, CJK)
+  return data::load_wordpiece_tokenizer(nn::resolve_hf_model_dir(model_dir));
 }
 
 std::shared_ptr<nn::BertForSequenceClassification> load_glue_classifier(const std::string& model_dir,

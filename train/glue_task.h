@@ -35,6 +35,9 @@ struct OpenedGlueTask {
 // model loads). Errors: an unknown task, a missing file, a model directory without vocab.txt.
 OpenedGlueTask open_glue_task(const GlueTaskRequest& request);
 
+// The WordPiece tokenizer of the HF model directory `model_dir` (its vocab.txt).
+std::unique_ptr<data::WordPieceTokenizer> open_tokenizer(const std::string& model_dir);
+
 // The BERT checkpoint in `model_dir` with a classifier of the task's size. `dropout` < 0: the
 // checkpoint's config.json's.
 std::shared_ptr<nn::BertForSequenceClassification> load_glue_classifier(const std::string& model_dir,

@@ -21,11 +21,14 @@ void check_same_settings(const TrainingRun& run, const std::string& path, const 
   const auto defaults = nlohmann::json::parse(TrainConfig{}.to_json());
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
                           "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule",
-                          "lora_init", "c3a_block_size", "head_lr", "bf16", "dropout"}) {
-    // A key absent from the checkpoint (written before the setting existed) had its default.
-    const nlohmann::json was = saved.contains(key) ? saved[key] : defaults[key];
-    TT_CHECK(was == now[key], "--resume: ", path, " was written with ", key, " = ", was.dump(),
-             ", this run has ", now[key].dump());
+                          "lora_init", "c3a_block_size", "head_lr", "bf16", "dropout", "train_file",
+                          "text_columns", "label_column", "problem_type"}) {
+    // A key absent from the checkpoint (written before the setting existed, or a GLUE run's
+    // own-data keys) had its default; null when it has none.
+    const auto entry = [&](const nlohmann::json& j) { return j.contains(key) ? j[key] : nlohmann::json(); };
+    const nlohmann::json was = saved.contains(key) ? saved[key] : entry(defaults);
+    TT_CHECK(was == entry(now), "--resume: ", path, " was written with ", key, " = ", was.dump(),
+             ", this run has ", entry(now).dump());
   }
 }
 

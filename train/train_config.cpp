@@ -39,6 +39,17 @@ void TrainConfig::validate() const {
   TT_CHECK(early_stopping >= 0, "--early-stopping: must be >= 0, got ", early_stopping);
   TT_CHECK(log_every >= 1, "--log-every: must be >= 1, got ", log_every);
   TT_CHECK(train_limit >= 0, "--train-limit: must be >= 0 (0: all examples), got ", train_limit);
+  TT_CHECK(!own_data() || !validation_file.empty(), "--validation-file: required with --train-file "
+           "(the run evaluates on it)");
+  TT_CHECK(own_data() || (validation_file.empty() && test_file.empty()), validation_file.empty()
+           ? "--test-file" : "--validation-file", ": needs --train-file (a GLUE task reads its own files)");
+  if (own_data()) {
+    TT_CHECK(text_columns.size() == 1 || text_columns.size() == 2,
+             "--text-columns: expected one or two comma-separated column names, got ", text_columns.size());
+    TT_CHECK(!label_column.empty(), "--label-column: expected a column name");
+  }
+  TT_CHECK(problem_type == "auto" || problem_type == "classification" || problem_type == "regression",
+           "--problem-type: expected auto, classification or regression, got '", problem_type, "'");
   adapter.validate();
 }
 
@@ -62,6 +73,16 @@ std::string TrainConfig::to_json() const {
       {"lora_init", adapter.lora_init}, {"rslora", adapter.rslora},
       {"c3a_block_size", adapter.c3a_block_size}, {"c3a_init", adapter.c3a_init},
       {"qgoft_lambda", adapter.qgoft_lambda}, {"train_limit", train_limit}};
+  // Only an own-data run names its files: a GLUE run's config (stored in its checkpoints) stays
+  // as it was before these settings existed.
+  if (own_data()) {
+    j["train_file"] = train_file;
+    j["validation_file"] = validation_file;
+    j["test_file"] = test_file;
+    j["text_columns"] = text_columns;
+    j["label_column"] = label_column;
+    j["problem_type"] = problem_type;
+  }
   return j.dump();
 }
 

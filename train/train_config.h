@@ -44,6 +44,17 @@ struct TrainConfig {
   int64_t train_limit = 0;  // > 0: train on the first N examples of a seeded shuffle
                             // (train/few_shot.h; the few-shot baselines); 0: all
   peft::PeftConfig adapter;  // the family's options (adapter.method is set from `peft`)
+  // Your own data (data/text_dataset.h) instead of a GLUE task: CSV, TSV or JSONL files.
+  std::string train_file, validation_file, test_file;  // train_file "": the GLUE task
+  std::vector<std::string> text_columns{"sentence"};    // one, or two for sentence pairs
+  std::string label_column = "label";
+  std::string problem_type = "auto";  // auto, classification or regression
+  // An output directory that holds a run (results.json, checkpoint.h5 or metrics.jsonl) is
+  // refused unless this is set (the old outputs are removed then) or the run resumes.
+  bool overwrite_output_dir = false;
+  bool epoch_save = true;  // checkpoint.h5 at each epoch's end, so a killed run loses little
+
+  bool own_data() const { return !train_file.empty(); }
 
   // Throws tt::Error naming the flag for a value out of range.
   void validate() const;

@@ -33,7 +33,6 @@ StepStats train_step(TrainingRun& run, const std::vector<std::vector<int64_t>>& 
   run.optimizer->zero_grad();
   ++run.step;
   run.examples_seen += stats.examples;
-  run.loss_series.emplace_back(static_cast<double>(run.step), stats.loss);
   return stats;
 }
 

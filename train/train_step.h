@@ -22,8 +22,7 @@ struct StepStats {
 
 // Sets the scheduled lr, runs config.grad_accum micro-batches of `plan` from run.next_batch
 // (forward, training_loss, backward; under bf16 autocast with --bf16), clips, steps AdamW and
-// zeroes the gradients. Advances run.next_batch, run.step and run.examples_seen, appends the
-// loss to run.loss_series.
+// zeroes the gradients. Advances run.next_batch, run.step and run.examples_seen.
 StepStats train_step(TrainingRun& run, const std::vector<std::vector<int64_t>>& plan);
 
 }  // namespace tt::train

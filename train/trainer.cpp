@@ -1,7 +1,6 @@
 #include "tinytune/train/trainer.h"
 
 #include <chrono>
-#include <filesystem>
 
 #include "tinytune/train/run_checkpoint.h"
 #include "tinytune/train/run_report.h"
@@ -62,6 +61,9 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
     }
     ++run.epoch;
     run.next_batch = 0;
+    // Saved past the epoch's end (its evaluation done), so a resume starts the next epoch; the
+    // run's last step is saved below, after the loop.
+    if (c.epoch_save && !stop && run.step < run.total_steps) save_run(run);
   }
 }
 
@@ -69,11 +71,11 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
 
 TrainResult train_glue(TrainConfig config) {
   TrainingRun run = start_run(std::move(config));
+  claim_output_dir(run.config);  // before anything slow: a refused directory fails at once
   open_task(run);
   load_model(run);
   apply_adapters(run);
   prepare_optimizer(run);
-  std::filesystem::create_directories(run.config.output_dir);
   if (!run.config.resume.empty()) restore_run(run, run.config.resume);
   open_report(run);
 

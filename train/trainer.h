@@ -1,17 +1,25 @@
-// Fine-tuning a BERT checkpoint on a GLUE task: full fine-tuning or LoRA, AdamW with a warmup
-// schedule, gradient accumulation and clipping, evaluation every N steps and at each epoch's
+// Fine-tuning a BERT checkpoint on a GLUE task, or on your own CSV/TSV/JSONL files
+// (data/text_dataset.h): full fine-tuning or LoRA, AdamW with a warmup schedule, gradient accumulation and clipping, evaluation every N steps and at each epoch's
 // end, the best checkpoint by the task's main metric, early stopping, HDF5 checkpoints with an
 // exact resume, and SIGINT/SIGTERM handled at a step boundary.
 //
-// Files in the output directory:
+// Files in the output directory (refused when it holds a run already, unless
+// --overwrite-output-dir or --resume):
 //   metrics.jsonl   a line per logged step {"step","epoch","loss","lr","examples_per_second",
 //                   "grad_norm" (the mean norm before clipping, when --max-grad-norm > 0)}
-//                   and per evaluation {"step","epoch","eval":{...}}
+//                   and per evaluation {"step","epoch","eval":{...}}; a resumed run appends
+//                   (dropping any line past its checkpoint's step), so the file covers the run
 //   results.json    task, peft, model, dev metrics of the best evaluation and of the last,
 //                   parameter counts, steps, epochs, seconds in optimizer steps, examples/s,
-//                   peak memory
-//   checkpoint.h5   the full training state (resume from it); best.h5: the best weights
-//   training.svg    loss and dev metric against the step
+//                   peak memory; own-data runs add "labels" (class-id order) and "problem_type".
+//                   MNLI's metrics carry the mismatched dev set's beside ("accuracy_mm").
+//   train_results.json, eval_results.json, all_results.json
+//                   HF Trainer's keys: epoch, train_runtime, train_samples(_per_second),
+//                   train_steps_per_second, train_loss (mean of the logged losses); eval_<metric>
+//                   of the last evaluation, eval_loss, eval_samples
+//   checkpoint.h5   the full training state (resume from it), written at each epoch's end and
+//                   at the run's end; best.h5: the best weights
+//   training.svg    the logged loss and the dev metric against the step, read from metrics.jsonl
 //   adapter/        PEFT runs: the best evaluation's adapter in HF PEFT's layout
 //                   (adapter_config.json, adapter_model.safetensors; peft/adapter_io.h)
 #pragma once

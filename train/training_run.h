@@ -19,7 +19,6 @@
 #include "tinytune/nn/bert.h"
 #include "tinytune/train/adamw.h"
 #include "tinytune/train/lr_schedule.h"
-#include "tinytune/train/svg_plot.h"
 #include "tinytune/train/train_config.h"
 
 namespace tt::train {
@@ -28,9 +27,16 @@ struct TrainingRun {
   TrainConfig config;  // validated; output_dir filled in; adapter.method = peft
   Device device = Device::cpu();
   data::GlueTask task;
+  // The task's spec: a GLUE task's (data::glue_spec), or your own data's (own_spec, which it
+  // then points at: labels, metrics, regression or not; data/text_dataset.h).
   const data::GlueTaskSpec* spec = nullptr;
+  std::shared_ptr<const data::GlueTaskSpec> own_spec;
   int64_t train_examples = 0, dev_examples = 0;
   std::unique_ptr<data::Batcher> train_batches, dev_batches;
+  // More dev sets, evaluated beside the first, their metrics keyed "<metric>_<suffix>": MNLI's
+  // mismatched one ("mm", as HF's run_glue reports it).
+  std::vector<std::pair<std::string, std::unique_ptr<data::Batcher>>> extra_dev;
+  int64_t test_examples = 0;  // own data: the --test-file's examples (read and checked)
   std::shared_ptr<nn::BertForSequenceClassification> model;
   std::vector<std::pair<std::string, Tensor>> trainable;  // named, in a fixed order
   std::vector<Tensor> trainable_params;                    // the same tensors, unnamed
@@ -44,15 +50,20 @@ struct TrainingRun {
   double best_metric = -INFINITY;
   int64_t evals_without_improvement = 0;
   int64_t last_eval_step = -1;  // the step of this process's latest evaluation
+  double last_eval_loss = NAN;  // the latest evaluation's mean dev loss
   std::ofstream metrics;        // metrics.jsonl
-  Series loss_series, metric_series;
 };
 
 // Validates `config`, picks the device (--device), sets the OpenMP threads and the default
 // output directory. Errors name the flag.
 TrainingRun start_run(TrainConfig config);
-// Reads the train split (--train-limit applied) and the dev split, checking both files exist
-// first, and tokenizes them into batches.
+// Refuses an output directory that holds a run (results.json, checkpoint.h5 or metrics.jsonl)
+// unless --overwrite-output-dir (then the old run's outputs are removed, so no old weights pass
+// for this run's) or --resume; creates it.
+void claim_output_dir(const TrainConfig& config);
+// Reads the train split (--train-limit applied) and the dev split(s), checking the files exist
+// first, and tokenizes them into batches: the GLUE task's files, or with --train-file your own
+// (data/text_dataset.h).
 void open_task(TrainingRun& run);
 // Seeds the generator (--seed: the head's init, the adapters', then dropout) and loads the model.
 void load_model(TrainingRun& run);

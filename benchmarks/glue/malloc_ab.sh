@@ -47,7 +47,7 @@ for method in ${methods//,/ }; do
       env_tunables=()
       [ "$malloc" = default ] && env_tunables=(GLIBC_TUNABLES=glibc.malloc.perturb=0)
       env "${env_tunables[@]}" /usr/bin/time -f '%e\t%U\t%S\t%R' -o "$out.time" \
-        "$binary" --task "$task" "${flags[@]}" --seed 1 --output-dir "$out" "${glue_table_recipe[@]}" \
+        "$binary" --task "$task" "${flags[@]}" --seed 1 --output-dir "$out" --overwrite-output-dir "${glue_table_recipe[@]}" \
         --threads "$threads" --max-steps "$steps" > "$out.log" 2>&1 ||
         { echo "malloc_ab.sh: $method ($malloc) failed; see $out.log" >&2; exit 1; }
       rate=$(python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]))['examples_per_second']:.2f}\")" "$out/results.json")

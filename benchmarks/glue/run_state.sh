@@ -10,7 +10,9 @@ run_finished() {
 }
 
 # resume_flags DIR: prints "--resume DIR/checkpoint.h5" when an unfinished train_glue run left
-# its checkpoint there, else nothing.
+# its checkpoint there; "--overwrite-output-dir" when a train_glue run stopped before writing
+# one (metrics.jsonl alone: train_glue refuses such a directory otherwise); else nothing.
 resume_flags() {
-  if [ -f "$1/checkpoint.h5" ] && ! run_finished "$1"; then echo "--resume $1/checkpoint.h5"; fi
+  if [ -f "$1/checkpoint.h5" ] && ! run_finished "$1"; then echo "--resume $1/checkpoint.h5"
+  elif [ -f "$1/metrics.jsonl" ] && ! run_finished "$1"; then echo "--overwrite-output-dir"; fi
 }

@@ -102,3 +102,32 @@ TEST_CASE("metrics: bad inputs are clear errors") {
                                     std::vector<double>{1.0}),
                        doctest::Contains("integral class ids"), Error);
 }
+
+TEST_CASE("metrics: macro F1 against a hand computation") {
+  // labels      0 0 1 1 2 | class 0: tp 1 fp 1 fn 1 -> 2/4 = 0.5
+  // predictions 0 1 1 1 0 | class 1: tp 2 fp 1 fn 0 -> 4/5 = 0.8
+  //                       | class 2: tp 0 fp 0 fn 1 -> 0
+  CHECK(f1_macro({0, 1, 1, 1, 0}, {0, 0, 1, 1, 2}) == doctest::Approx((0.5 + 0.8 + 0.0) / 3).epsilon(1e-15));
+  // A class only predicted (3) counts too, with F1 0 (sklearn's unique_labels of both).
+  CHECK(f1_macro({3, 1}, {0, 1}) == doctest::Approx((0.0 + 1.0 + 0.0) / 3).epsilon(1e-15));
+  CHECK(f1_macro({1, 0, 1}, {1, 0, 1}) == 1.0);
+  CHECK_THROWS_WITH_AS(f1_macro({1}, {}), doctest::Contains("as many predictions as labels"), Error);
+}
+
+TEST_CASE("metrics: task_metrics for a spec of your own (accuracy is main beside f1_macro)") {
+  GlueTaskSpec own{};
+  own.name = "own";
+  own.labels = {"a", "b", "c"};
+  own.num_labels = 3;
+  own.metrics = {"accuracy", "f1_macro"};
+  own.main_metric = "accuracy";
+  auto m = task_metrics(own, std::vector<int64_t>{0, 1, 1, 1, 0}, std::vector<int64_t>{0, 0, 1, 1, 2});
+  CHECK(m.at("accuracy") == doctest::Approx(0.6));
+  CHECK(m.at("f1_macro") == doctest::Approx(1.3 / 3));
+  CHECK(m.at("main") == m.at("accuracy"));
+  CHECK_THROWS_WITH_AS(task_metrics(own, std::vector<int64_t>{3}, std::vector<int64_t>{0}),
+                       doctest::Contains("class ids in [0, 3)"), Error);
+  // A GLUE spec's main is unchanged: MRPC's is the mean of f1 and accuracy.
+  auto mrpc = task_metrics(glue_spec(GlueTask::mrpc), std::vector<int64_t>{1, 0}, std::vector<int64_t>{1, 1});
+  CHECK(mrpc.at("main") == doctest::Approx(0.5 * (mrpc.at("f1") + mrpc.at("accuracy"))));
+}

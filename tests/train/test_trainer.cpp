@@ -10,6 +10,7 @@
 #include "tinytune/core/cuda/runtime.h"
 #include "tests/test_util.h"
 #include "tests/train/tiny_glue_setup.h"
+#include "tinytune/train/checkpoint.h"
 #include "tinytune/train/trainer.h"
 
 using namespace tt;
@@ -17,6 +18,27 @@ using tt::test::eval_steps;
 using tt::test::logged_losses;
 using tt::test::TinySetup;
 namespace fs = std::filesystem;
+
+namespace {
+
+// metrics.jsonl's lines without their examples_per_second (a timing).
+std::vector<nlohmann::json> untimed_lines(const fs::path& metrics) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(metrics);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    j.erase("examples_per_second");
+    lines.push_back(j);
+  }
+  return lines;
+}
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
 
 TEST_CASE("trainer: full fine-tuning learns the tiny task and writes every output") {
   TinySetup setup;
@@ -109,6 +131,45 @@ TEST_CASE("trainer: N steps, save, resume, N steps == 2N straight steps, bit for
       CAPTURE(i);
       CHECK(resumed[i] == expected[i]);  // exact: same kernels, same thread count
     }
+    // The whole metrics.jsonl (evaluations too) is the straight run's but for the timing, and
+    // the plot, drawn from it, is the same file.
+    CHECK(untimed_lines(fs::path(first.output_dir) / "metrics.jsonl") ==
+          untimed_lines(fs::path(straight.output_dir) / "metrics.jsonl"));
+    const std::string svg = file_text(fs::path(first.output_dir) / "training.svg");
+    CHECK(svg == file_text(fs::path(straight.output_dir) / "training.svg"));
+    // A dot per point (under 30 a panel): the 16 losses and the evaluations at steps 12 and 16.
+    size_t dots = 0;
+    for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++dots;
+    CHECK(dots == 16 + 2);
+  }
+}
+
+TEST_CASE("trainer: a checkpoint at each epoch's end, so a run that dies loses that epoch at most") {
+  TinySetup setup;
+  for (bool epoch_save : {true, false}) {
+    CAPTURE(epoch_save);
+    train::TrainConfig c = setup.config(epoch_save ? "epoch_save" : "no_epoch_save");
+    c.epochs = 2;  // 12 batches an epoch
+    c.epoch_eval = false;
+    c.eval_every = 18;
+    c.epoch_save = epoch_save;
+    // The evaluation at step 18 cannot write best.h5 (a directory is in its way): the run dies
+    // there, mid-epoch 2, as a killed one would.
+    const fs::path out(c.output_dir);
+    fs::create_directories(out / "best.h5" / "in_the_way");
+    CHECK_THROWS_AS(train::train_glue(c), Error);
+    if (!epoch_save) {
+      CHECK(!fs::exists(out / "checkpoint.h5"));
+      continue;
+    }
+    const train::Checkpoint saved = train::load_checkpoint((out / "checkpoint.h5").string());
+    CHECK(saved.integers.at("step") == 12);
+    CHECK(saved.integers.at("epoch") == 1);
+    CHECK(saved.integers.at("next_batch") == 0);
+    fs::remove_all(out / "best.h5");
+    c.resume = (out / "checkpoint.h5").string();
+    CHECK(train::train_glue(c).steps == 24);
+    CHECK(tt::test::eval_steps(out / "metrics.jsonl") == std::vector<int64_t>{18, 24});
   }
 }
 

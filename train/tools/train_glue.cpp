@@ -1,5 +1,7 @@
-// train_glue: fine-tunes a BERT checkpoint on a GLUE task (see train/trainer.h for the outputs).
+// train_glue: fine-tunes a BERT checkpoint on a GLUE task or your own data (see train/trainer.h
+// for the outputs).
 //   train_glue --task sst2 --peft lora                   (model and data in their default places)
+//   train_glue --train-file t.csv --validation-file d.csv --text-columns sentence --label-column label
 // Exit codes: 0 done; 2 bad flags; 1 a runtime error (message names the file or flag);
 // 130/143 stopped by SIGINT/SIGTERM after saving checkpoint.h5 (resume with --resume).
 #include <CLI/CLI.hpp>
@@ -57,8 +59,23 @@ void add_run_flags(CLI::App& app, train::TrainConfig& c) {
   app.add_option("--early-stopping", c.early_stopping, "evaluations without improvement; 0: never")->capture_default_str();
   app.add_option("--stop-after", c.stop_after, "stop and save after this step, keeping the whole run's schedule")->capture_default_str();
   app.add_option("--log-every", c.log_every)->capture_default_str();
+  app.add_flag("--overwrite-output-dir", c.overwrite_output_dir, "replace the run an existing --output-dir holds");
+  app.add_flag("!--no-epoch-save", c.epoch_save, "no checkpoint.h5 at each epoch's end (only at the run's end)");
   app.add_option("--train-limit", c.train_limit, "train on the first N examples of a seeded shuffle "
                  "(the same k as lorahub --shots for a seed); 0: all")->capture_default_str();
+}
+
+// Your own data instead of a GLUE task (data/text_dataset.h).
+void add_own_data_flags(CLI::App& app, train::TrainConfig& c, std::string& text_columns) {
+  CLI::Option* train = app.add_option("--train-file", c.train_file, "your own training data: .csv, .tsv or "
+                                      ".jsonl with named columns (instead of --task)");
+  app.get_option("--task")->excludes(train);
+  app.add_option("--validation-file", c.validation_file, "your own dev data (needed with --train-file)");
+  app.add_option("--test-file", c.test_file, "your own test data (read and checked; labels optional)");
+  app.add_option("--text-columns", text_columns, "one text column, or two comma-separated for pairs")->capture_default_str();
+  app.add_option("--label-column", c.label_column)->capture_default_str();
+  app.add_option("--problem-type", c.problem_type, "auto (strings, integers: classification; other "
+                 "numbers: regression), classification or regression")->capture_default_str();
 }
 
 // The adapter families' options (every family reads only its own).
@@ -79,16 +96,18 @@ void add_adapter_flags(CLI::App& app, peft::PeftConfig& a, std::string& target_m
 int main(int argc, char** argv) {
   tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   train::TrainConfig c;
-  CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task"};
+  CLI::App app{"Fine-tune a BERT checkpoint on a GLUE task or your own CSV/TSV/JSONL data"};
   // A flag given twice takes its last value, so scripts can override their defaults.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string target_modules = "query,value";
+  std::string target_modules = "query,value", text_columns = "sentence";
   add_run_flags(app, c);
+  add_own_data_flags(app, c, text_columns);
   add_adapter_flags(app, c.adapter, target_modules);
   peft::PeftConfig& a = c.adapter;
   try {
     app.parse(argc, argv);
     a.target_modules = train::split_commas(target_modules);
+    c.text_columns = train::split_commas(text_columns);
     c.validate();
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;

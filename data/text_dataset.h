@@ -1,0 +1,72 @@
+// Your own data for train_glue (--train-file, --validation-file, --test-file): CSV, TSV or JSONL
+// files with named columns, read into the same splits the GLUE reader gives (GlueSplit), with a
+// task spec of their own (the labels, the metrics) so the trainer treats both alike.
+//
+// Formats, picked by the file's extension:
+//   .csv    RFC 4180: a header line of column names, then records; a field may be quoted with
+//           '"' (then it may hold commas, line breaks and "" for a quote); a quote inside an
+//           unquoted field is an error. CRLF or LF line ends; a UTF-8 byte-order mark is skipped.
+//   .tsv    the same rules with a tab as the separator.
+//   .jsonl  one JSON object per line (nlohmann-json), the columns are its keys; blank lines are
+//           skipped. A value is a string, a number or a boolean (a number's text as JSON wrote it).
+// Every record must be valid UTF-8 and have the header's number of fields.
+//
+// Labels (--label-column) are read from the training file:
+//   classification: the label set is every distinct label of the training file, in numeric
+//                   order when all are integers ("0" < "2" < "10"), else in byte order ("neg" <
+//                   "pos"). A validation or test label outside the set is an error.
+//   regression:     every label must be a number; the model predicts one score.
+// --problem-type auto (the default) picks classification for integers and strings, regression
+// when every label is a number and one at least is not an integer (HF's run_classification
+// rule: int and string columns classify, float columns regress).
+//
+// Errors start "PATH:LINE: " (and the column's name where one is at fault) and say what was
+// expected: a missing column, a malformed record, an unknown label, an empty file.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinytune/data/glue.h"
+
+namespace tt::data {
+
+enum class ProblemType { automatic, classification, regression };
+// "auto", "classification", "regression"; anything else is a tt::Error naming `flag`.
+ProblemType parse_problem_type(const std::string& name, const std::string& flag);
+
+struct TextDataRequest {
+  std::string train_file, validation_file;
+  std::string test_file;                  // optional ("": none)
+  std::vector<std::string> text_columns;  // one (single sentence) or two (a pair)
+  std::string label_column = "label";
+  ProblemType problem_type = ProblemType::automatic;
+};
+
+struct TextDataset {
+  // name "own", labels, num_labels, is_regression, metrics (accuracy and f1_macro; or pearson
+  // and spearmanr) and main_metric ("accuracy"; or "mean(pearson,spearmanr)"). The GLUE-only
+  // fields (task, folder, file names, column layouts) are unused.
+  GlueTaskSpec spec;
+  GlueSplit train, validation;
+  std::optional<GlueSplit> test;  // labelled when the file has the label column
+};
+
+// Reads the files of `request`; every error names the file, the line and the column or flag.
+TextDataset read_text_dataset(const TextDataRequest& request);
+
+// The records of one file, as rows of the asked-for columns (the building block of the above).
+struct TextRecord {
+  int64_t line = 0;                 // 1-based line where the record starts
+  std::vector<std::string> values;  // in the order the columns were asked for ("" when absent)
+};
+struct TextTable {
+  std::string path;
+  std::vector<bool> present;  // per asked-for column: whether the file has it
+  std::vector<TextRecord> records;
+};
+// A column with required[i] false may be absent from the file (present[i] false then).
+TextTable read_text_table(const std::string& path, const std::vector<std::string>& columns,
+                          const std::vector<bool>& required);
+
+}  // namespace tt::data

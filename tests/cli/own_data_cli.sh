@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# train_glue on your own files (--train-file, --validation-file) as a user meets it: a CSV of a
+# few hundred SST-2-like sentences labelled "pos"/"neg" trains and evaluates on the tiny BERT;
+# TSV and JSONL copies of the same rows train the same; bad files exit 1 naming the file, the
+# line and the column; an output directory holding a run is refused without
+# --overwrite-output-dir. Usage (ctest runs it): own_data_cli.sh BIN FIXTURE_DIR
+set -uo pipefail
+bin="$1"; fixtures="$2"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
+mkdir -p "$tmp/model"
+cp "$fixtures/tiny_bert/config.json" "$fixtures/tiny_bert/model.safetensors" "$tmp/model/"
+cp "$fixtures/vocab_small.txt" "$tmp/model/vocab.txt"
+# Fixture sentences (words of the small vocabulary), a comma inside a quoted field now and then.
+python3 - "$tmp" <<'PY'
+import json, random, sys
+tmp = sys.argv[1]
+words = "the movie is very not a city day year time we they play run".split()
+for name, rows, seed in (("train", 300, 1), ("dev", 60, 2)):
+    rng = random.Random(seed)
+    data = []
+    for _ in range(rows):
+        pos = rng.random() < 0.5
+        text = " ".join(rng.choice(words) for _ in range(3)) + ", " + " ".join(rng.choice(words) for _ in range(2))
+        data.append((text + (" good" if pos else " bad"), "pos" if pos else "neg"))
+    with open(f"{tmp}/{name}.csv", "w") as f:
+        f.write("sentence,label\n" + "".join(f'"{t}",{l}\n' for t, l in data))
+    with open(f"{tmp}/{name}.tsv", "w") as f:
+        f.write("sentence\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in data))
+    with open(f"{tmp}/{name}.jsonl", "w") as f:
+        f.write("".join(json.dumps({"sentence": t, "label": l}) + "\n" for t, l in data))
+PY
+common=(--model "$tmp/model" --threads 1 --batch-size 8 --max-steps 6 --peft lora --lr 1e-2 --seed 3 --device cpu)
+
+for ext in csv tsv jsonl; do
+  "$bin" "${common[@]}" --train-file "$tmp/train.$ext" --validation-file "$tmp/dev.$ext" \
+    --text-columns sentence --label-column label --output-dir "$tmp/run_$ext" >"$tmp/run_$ext.log" 2>&1; rc=$?
+  check "$ext run: exit $rc, log: $(tail -3 "$tmp/run_$ext.log")" test "$rc" -eq 0
+  check "$ext run: results.json names the labels" grep -q '"neg",' "$tmp/run_$ext/results.json"
+  check "$ext run: eval_results.json" grep -q '"eval_accuracy"' "$tmp/run_$ext/eval_results.json"
+done
+# The same rows in three formats: the same losses and dev metrics.
+strip() { python3 -c 'import json,sys; [print(json.dumps({k: v for k, v in json.loads(l).items() if k != "examples_per_second"})) for l in open(sys.argv[1])]' "$1"; }
+check "csv, tsv and jsonl runs log the same losses and metrics" \
+  test "$(strip "$tmp/run_csv/metrics.jsonl")" = "$(strip "$tmp/run_tsv/metrics.jsonl")" -a \
+       "$(strip "$tmp/run_csv/metrics.jsonl")" = "$(strip "$tmp/run_jsonl/metrics.jsonl")"
+
+own=(--train-file "$tmp/train.csv" --validation-file "$tmp/dev.csv")
+expect "the same output directory again" 1 "already holds a run" -- "${common[@]}" "${own[@]}" --output-dir "$tmp/run_csv"
+expect "--overwrite-output-dir replaces it" 0 "dev" -- "${common[@]}" "${own[@]}" --output-dir "$tmp/run_csv" --overwrite-output-dir
+expect "missing column" 1 "$tmp/train.csv:1: no column 'review'" -- "${common[@]}" "${own[@]}" --text-columns review --output-dir "$tmp/e1"
+{ head -5 "$tmp/dev.csv"; echo '"a very good movie",great'; } >"$tmp/dev_unknown.csv"
+expect "unknown label in the validation file" 1 "$tmp/dev_unknown.csv:6: column 'label': unknown label 'great'" -- \
+  "${common[@]}" --train-file "$tmp/train.csv" --validation-file "$tmp/dev_unknown.csv" --output-dir "$tmp/e2"
+: >"$tmp/empty.csv"
+expect "empty file" 1 "$tmp/empty.csv: empty file" -- "${common[@]}" --train-file "$tmp/empty.csv" --validation-file "$tmp/dev.csv" --output-dir "$tmp/e3"
+{ head -3 "$tmp/dev.csv"; echo '"never closed,pos'; } >"$tmp/dev_open.csv"
+expect "unclosed quote" 1 "$tmp/dev_open.csv:4: field 1: quoted field never closed" -- \
+  "${common[@]}" --train-file "$tmp/train.csv" --validation-file "$tmp/dev_open.csv" --output-dir "$tmp/e4"
+expect "missing validation file" 1 "--validation-file: $tmp/nowhere.csv not found" -- \
+  "${common[@]}" --train-file "$tmp/train.csv" --validation-file "$tmp/nowhere.csv" --output-dir "$tmp/e5"
+expect "no --validation-file" 2 "--validation-file: required" -- "${common[@]}" --train-file "$tmp/train.csv"
+expect "--task with --train-file" 2 "--task" -- "${common[@]}" "${own[@]}" --task sst2
+expect "unknown problem type" 2 "--problem-type" -- "${common[@]}" "${own[@]}" --problem-type ordinal
+cli_summary own_data_cli
