@@ -35,7 +35,8 @@ struct OpenedGlueTask {
 // model loads). Errors: an unknown task, a missing file, a model directory without vocab.txt.
 OpenedGlueTask open_glue_task(const GlueTaskRequest& request);
 
-// The WordPiece tokenizer of the HF model directory `model_dir` (its vocab.txt).
+// The WordPiece tokenizer of the HF model directory `model_dir`: its vocab.txt, with the
+// settings of its tokenizer_config.json when it has one (data/tokenizer_config.h).
 std::unique_ptr<data::WordPieceTokenizer> open_tokenizer(const std::string& model_dir);
 
 // The BERT checkpoint in `model_dir` with a classifier of the task's size. `dropout` < 0: the
