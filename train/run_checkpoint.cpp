@@ -112,8 +112,9 @@ void save_best_adapter(TrainingRun& run) {
     TT_CHECK(it != c.tensors.end(), best.string(), ": no tensor model/", name);
     copy_into(p, it->second);
   }
+  // The class names travel with the adapter (tinytune_label_names), so predict needs no --task.
   peft::save_adapter(*run.model, run.config.adapter, (fs::path(run.config.output_dir) / "adapter").string(),
-                     run.config.model_dir);
+                     run.config.model_dir, {"classifier"}, run.spec->labels);
 }
 
 }  // namespace tt::train
