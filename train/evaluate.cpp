@@ -6,7 +6,8 @@
 namespace tt::train {
 
 std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
-                                            const data::Batcher& batches, data::GlueTask task) {
+                                            const data::Batcher& batches, data::GlueTask task,
+                                            std::vector<double>* per_example) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -14,6 +15,7 @@ std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& m
   std::vector<int64_t> classes, labels;
   std::vector<double> predictions, scores;
   const Device device = model.device();
+  if (per_example) per_example->assign(batches.num_examples(), 0.0);
   batches.for_each_batch(0, [&](const data::Batch& host) {
     const data::Batch b = host.to(device);  // labels are read from the host copy
     Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
@@ -21,10 +23,14 @@ std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& m
       auto p = logits.squeeze(-1).to_vector<double>(), y = host.labels.to_vector<double>();
       predictions.insert(predictions.end(), p.begin(), p.end());
       scores.insert(scores.end(), y.begin(), y.end());
+      if (per_example)
+        for (size_t r = 0; r < p.size(); ++r) (*per_example)[host.example_index[r]] = p[r];
     } else {
       auto p = argmax(logits, -1).to_vector<int64_t>(), y = host.labels.to_vector<int64_t>();
       classes.insert(classes.end(), p.begin(), p.end());
       labels.insert(labels.end(), y.begin(), y.end());
+      if (per_example)
+        for (size_t r = 0; r < p.size(); ++r) (*per_example)[host.example_index[r]] = static_cast<double>(p[r]);
     }
   });
   model.train(was_training);

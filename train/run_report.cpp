@@ -144,7 +144,10 @@ void write_results(TrainingRun& run, const TrainResult& result, double train_sec
   const TrainConfig& config = run.config;
   io::write_file_atomically((fs::path(config.output_dir) / "results.json").string(),
                             results_json(run, result, train_seconds).dump(2) + "\n");
-  if (config.peft != "full") save_best_adapter(run);
+  if (config.peft != "full")
+    save_best_adapter(run);
+  else
+    save_best_model(run);
   write_training_plot((fs::path(config.output_dir) / "training.svg").string(),
                       config.task + " / " + config.peft, run.loss_series, run.spec->main_metric,
                       run.metric_series);
