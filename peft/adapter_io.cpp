@@ -58,7 +58,8 @@ std::map<std::string, Tensor> adapter_parameters(nn::Module& model,
 }
 
 json config_json(const PeftConfig& c, const std::string& base_model_name,
-                 const std::vector<std::string>& modules_to_save) {
+                 const std::vector<std::string>& modules_to_save,
+                 const std::vector<std::string>& label_names) {
   const AdapterFamily* family = find_family(c.method);
   if (!family) throw Error(detail::concat("save_adapter: no adapter file type for method '", c.method, "'"));
   json j = {{"peft_type", family->peft_type},
@@ -69,6 +70,7 @@ json config_json(const PeftConfig& c, const std::string& base_model_name,
             {"bias", "none"},
             {"modules_to_save", modules_to_save},
             {"tinytune_format_version", kFormatVersion}};  // HF ignores keys it does not know
+  if (!label_names.empty()) j["tinytune_label_names"] = label_names;
   if (family->write_options) family->write_options(c, j);
   return j;
 }
@@ -101,9 +103,10 @@ std::map<std::string, Tensor> adapter_tensors(nn::Module& model,
 void write_adapter_files(const std::string& dir, const PeftConfig& config,
                          const std::string& base_model_name,
                          const std::vector<std::string>& modules_to_save,
-                         const std::map<std::string, Tensor>& tensors) {
+                         const std::map<std::string, Tensor>& tensors,
+                         const std::vector<std::string>& label_names) {
   config.validate();
-  const json j = config_json(config, base_model_name, modules_to_save);
+  const json j = config_json(config, base_model_name, modules_to_save, label_names);
   std::map<std::string, Tensor> named;
   for (const auto& [name, t] : tensors) named.emplace(kHfTensorPrefix + name, t);
   std::error_code ec;
@@ -116,7 +119,8 @@ void write_adapter_files(const std::string& dir, const PeftConfig& config,
 
 void save_adapter(nn::Module& model, const PeftConfig& config, const std::string& dir,
                   const std::string& base_model_name,
-                  const std::vector<std::string>& modules_to_save) {
+                  const std::vector<std::string>& modules_to_save,
+                  const std::vector<std::string>& label_names) {
   auto adapters = adapters_of(model);
   TT_CHECK(!adapters.empty(), "save_adapter: ", dir, ": the model has no adapters (apply_peft first)");
   for (auto& [name, adapter] : adapters)
@@ -124,7 +128,7 @@ void save_adapter(nn::Module& model, const PeftConfig& config, const std::string
              "' has a ", adapter->family(), " adapter but the config's method is '",
              config.method, "'");
   write_adapter_files(dir, config, base_model_name, modules_to_save,
-                      adapter_tensors(model, modules_to_save));
+                      adapter_tensors(model, modules_to_save), label_names);
 }
 
 AdapterFileConfig read_adapter_config(const std::string& dir) {
@@ -148,6 +152,7 @@ AdapterFileConfig read_adapter_config(const std::string& dir) {
   c.target_modules = r.strings("target_modules", r.ours() ? std::nullopt
                                                           : std::optional(std::vector<std::string>{"query", "value"}));
   out.modules_to_save = r.strings("modules_to_save", std::vector<std::string>{});
+  out.label_names = r.strings("tinytune_label_names", std::vector<std::string>{});
   if (r.string("task_type", "") == "SEQ_CLS")  // HF adds the classification heads itself
     for (const char* head : {"classifier", "score"})
       if (std::find(out.modules_to_save.begin(), out.modules_to_save.end(), head) == out.modules_to_save.end())

@@ -10,7 +10,9 @@
 // peft_type per family and the keys written besides the common ones (peft_type, task_type
 // "SEQ_CLS", base_model_name_or_path, inference_mode true, target_modules, bias "none",
 // modules_to_save, and tinytune_format_version = tt::kFormatVersion, core/format_version.h,
-// which HF ignores; a file without it is version 0 and loads, a newer version is refused) —
+// which HF ignores; a file without it is version 0 and loads, a newer version is refused;
+// tinytune_label_names, the head's class names in class-id order, when the saver knows them:
+// HF ignores it too, and train::TextClassifier::load names its classes with it) —
 // each family's registry entry (peft/registry.h) holds its own; built-ins:
 //   lora      "LORA"   r, lora_alpha, lora_dropout, use_rslora, init_lora_weights (init a:
 //                      true, gaussian: "gaussian", b: true plus "tinytune_lora_init": "b" —
@@ -48,6 +50,7 @@ struct AdapterFileConfig {
   PeftConfig config;                         // method and the family's options
   std::string base_model_name;               // base_model_name_or_path ("" when null)
   std::vector<std::string> modules_to_save;  // module names whose parameters the file holds
+  std::vector<std::string> label_names;      // tinytune_label_names (empty when absent)
 };
 
 // The tensors an adapter file holds, by tinytune name: every parameter of every installed
@@ -58,17 +61,20 @@ std::map<std::string, Tensor> adapter_tensors(nn::Module& model,
 
 // Writes <dir>/adapter_config.json and <dir>/adapter_model.safetensors (each atomically;
 // dir is created) from `tensors` named as in the model (the HF prefix is added here).
+// label_names, when not empty, go into the config as tinytune_label_names.
 void write_adapter_files(const std::string& dir, const PeftConfig& config,
                          const std::string& base_model_name,
                          const std::vector<std::string>& modules_to_save,
-                         const std::map<std::string, Tensor>& tensors);
+                         const std::map<std::string, Tensor>& tensors,
+                         const std::vector<std::string>& label_names = {});
 
 // Saves the adapters installed in `model` (by apply_peft with `config`) and the head. The
 // model may be merged (adapter tensors do not change with merging). Errors: no adapters, or
 // adapters of another family than config.method.
 void save_adapter(nn::Module& model, const PeftConfig& config, const std::string& dir,
                   const std::string& base_model_name,
-                  const std::vector<std::string>& modules_to_save = {"classifier"});
+                  const std::vector<std::string>& modules_to_save = {"classifier"},
+                  const std::vector<std::string>& label_names = {});
 
 // Parses <dir>/adapter_config.json. Errors name the file: missing, not JSON, not an object,
 // missing/unknown peft_type, a key of the wrong type, an unsupported feature.

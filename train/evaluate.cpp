@@ -6,13 +6,14 @@
 namespace tt::train {
 
 std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& model,
-                                            const data::Batcher& batches, data::GlueTask task) {
-  return evaluate_task(model, batches, data::glue_spec(task));
+                                            const data::Batcher& batches, data::GlueTask task,
+                                            std::vector<double>* per_example) {
+  return evaluate_task(model, batches, data::glue_spec(task), nullptr, per_example);
 }
 
 std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& model,
                                             const data::Batcher& batches, const data::GlueTaskSpec& spec,
-                                            double* mean_loss) {
+                                            double* mean_loss, std::vector<double>* per_example) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -21,6 +22,7 @@ std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& m
   std::vector<double> predictions, scores;
   double loss_sum = 0.0;
   const Device device = model.device();
+  if (per_example) per_example->assign(batches.num_examples(), 0.0);
   batches.for_each_batch(0, [&](const data::Batch& host) {
     const data::Batch b = host.to(device);  // labels are read from the host copy
     Tensor logits = model.forward({b.input_ids, b.token_type_ids, b.attention_mask});
@@ -34,10 +36,14 @@ std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& m
       auto p = logits.squeeze(-1).to_vector<double>(), y = host.labels.to_vector<double>();
       predictions.insert(predictions.end(), p.begin(), p.end());
       scores.insert(scores.end(), y.begin(), y.end());
+      if (per_example)
+        for (size_t r = 0; r < p.size(); ++r) (*per_example)[host.example_index[r]] = p[r];
     } else {
       auto p = argmax(logits, -1).to_vector<int64_t>(), y = host.labels.to_vector<int64_t>();
       classes.insert(classes.end(), p.begin(), p.end());
       labels.insert(labels.end(), y.begin(), y.end());
+      if (per_example)
+        for (size_t r = 0; r < p.size(); ++r) (*per_example)[host.example_index[r]] = static_cast<double>(p[r]);
     }
   });
   model.train(was_training);

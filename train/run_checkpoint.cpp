@@ -6,6 +6,7 @@
 #include "tinytune/core/ops.h"
 #include "tinytune/core/random.h"
 #include "tinytune/peft/adapter_io.h"
+#include "tinytune/train/hf_export.h"
 
 namespace tt::train {
 
@@ -103,11 +104,13 @@ void restore_run(TrainingRun& run, const std::string& path) {
   default_generator().set_offset(static_cast<uint64_t>(need(c.integers, "rng/offset")));
 }
 
-// The best evaluation's adapter in HF PEFT's layout (<output-dir>/adapter/): best.h5's weights
-// go into the model first (the run is over: nothing reads the last weights after this).
-void save_best_adapter(TrainingRun& run) {
+namespace {
+
+// best.h5's weights into the model (the run is over: nothing reads the last weights after
+// this). False when there is no best.h5 (stopped before the first evaluation).
+bool restore_best_weights(TrainingRun& run) {
   const fs::path best = fs::path(run.config.output_dir) / "best.h5";
-  if (!fs::exists(best)) return;  // stopped before the first evaluation
+  if (!fs::exists(best)) return false;
   Checkpoint c = load_checkpoint(best.string());
   NoGradGuard no_grad;
   for (auto& [name, p] : run.trainable) {
@@ -115,8 +118,26 @@ void save_best_adapter(TrainingRun& run) {
     TT_CHECK(it != c.tensors.end(), best.string(), ": no tensor model/", name);
     copy_into(p, it->second);
   }
+  return true;
+}
+
+}  // namespace
+
+// The best evaluation's adapter in HF PEFT's layout (<output-dir>/adapter/).
+void save_best_adapter(TrainingRun& run) {
+  if (!restore_best_weights(run)) return;
+  // The class names travel with the adapter (tinytune_label_names), so predict needs no --task.
   peft::save_adapter(*run.model, run.config.adapter, (fs::path(run.config.output_dir) / "adapter").string(),
-                     run.config.model_dir);
+                     run.config.model_dir, {"classifier"}, run.spec->labels);
+}
+
+// Full fine-tuning: the best evaluation's model as an HF model directory (<output-dir>/model/).
+void save_best_model(TrainingRun& run) {
+  if (!restore_best_weights(run)) return;
+  export_hf_classifier(*run.model, {.source_model_dir = run.config.model_dir,
+                                    .output_dir = (fs::path(run.config.output_dir) / "model").string(),
+                                    .label_names = run.spec->labels,
+                                    .overwrite = true});  // a resumed run replaces its own
 }
 
 }  // namespace tt::train

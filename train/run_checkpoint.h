@@ -1,6 +1,6 @@
 // A training run's state in checkpoint files (train/checkpoint.h): checkpoint.h5 (everything a
-// --resume needs), best.h5 (the best evaluation's weights) and, at the end of a PEFT run, the
-// best weights as an HF PEFT adapter directory.
+// --resume needs), best.h5 (the best evaluation's weights) and, at the end of a run, the best
+// weights as an HF PEFT adapter directory (PEFT) or an HF model directory (full fine-tuning).
 #pragma once
 #include <string>
 
@@ -18,8 +18,11 @@ void save_run(const TrainingRun& run);
 // setting that shapes the run (task, peft, batch size, seed, ...) that differs, a tensor
 // missing or of another shape.
 void restore_run(TrainingRun& run, const std::string& path);
-// <output-dir>/adapter/ from best.h5's weights (nothing when no evaluation ran). The run is
-// over: this leaves the best weights in the model.
+// <output-dir>/adapter/ from best.h5's weights (nothing when no evaluation ran), with the
+// task's label names. The run is over: this leaves the best weights in the model.
 void save_best_adapter(TrainingRun& run);
+// Full fine-tuning: <output-dir>/model/, best.h5's weights as an HF model directory
+// (train/hf_export.h; replaced if there). Leaves the best weights in the model.
+void save_best_model(TrainingRun& run);
 
 }  // namespace tt::train

@@ -226,7 +226,10 @@ void write_results(TrainingRun& run, const TrainResult& result, double train_sec
   run.metrics.flush();
   const LoggedSeries logged = read_logged_series(fs::path(config.output_dir) / "metrics.jsonl");
   write_hf_results(run, result, train_seconds, logged);
-  if (config.peft != "full") save_best_adapter(run);
+  if (config.peft != "full")
+    save_best_adapter(run);
+  else
+    save_best_model(run);
   write_training_plot((fs::path(config.output_dir) / "training.svg").string(),
                       config.task + " / " + config.peft, logged.loss, run.spec->main_metric, logged.metric);
 }

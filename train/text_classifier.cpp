@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "tinytune/core/autograd/grad_mode.h"
 #include "tinytune/core/error.h"
@@ -23,6 +25,8 @@ namespace {
 // The classes an adapter's head was trained for: the rows of its saved classifier.weight.
 int64_t adapter_head_labels(const std::string& adapter_dir) {
   const std::string file = (fs::path(adapter_dir) / peft::kAdapterWeightsFile).string();
+  TT_CHECK(fs::exists(file), file, ": not found (an adapter directory holds ", peft::kAdapterConfigFile,
+           " and ", peft::kAdapterWeightsFile, ")");
   const auto tensors = io::load_safetensors(file);
   const auto head = tensors.find(std::string(peft::kHfTensorPrefix) + "classifier.weight");
   TT_CHECK(head != tensors.end(), file, ": no classifier.weight; an adapter saved without its "
@@ -36,6 +40,39 @@ int64_t count_labels(const std::string& model_dir, const std::string& adapter_di
   if (!label_names.empty()) return static_cast<int64_t>(label_names.size());
   const fs::path config = fs::path(nn::resolve_hf_model_dir(model_dir)) / "config.json";
   return nn::BertConfig::from_json_file(config.string()).num_labels;
+}
+
+// config.json's id2label in class-id order; empty when it has none, or when its ids are not
+// 0..n-1 or its size is not num_labels (a base model's leftover head).
+std::vector<std::string> config_label_names(const std::string& model_dir, int64_t num_labels) {
+  const fs::path config = fs::path(nn::resolve_hf_model_dir(model_dir)) / "config.json";
+  std::ifstream in(config);
+  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("id2label") || !j["id2label"].is_object()) return {};
+  const auto& id2label = j["id2label"];
+  if (num_labels < 2 || static_cast<int64_t>(id2label.size()) != num_labels) return {};
+  std::vector<std::string> names;
+  for (int64_t k = 0; k < num_labels; ++k) {
+    const auto it = id2label.find(std::to_string(k));
+    if (it == id2label.end() || !it->is_string()) return {};
+    names.push_back(it->get<std::string>());
+  }
+  return names;
+}
+
+// The class names when the caller gives none: the adapter's (tinytune_label_names, written by
+// train_glue), else the model's config.json id2label (an exported model's), else none.
+std::vector<std::string> stored_label_names(const std::string& model_dir, const std::string& adapter_dir,
+                                            int64_t num_labels) {
+  if (!adapter_dir.empty()) {
+    std::vector<std::string> names = peft::read_adapter_config(adapter_dir).label_names;
+    TT_CHECK(names.empty() || num_labels == 1 || static_cast<int64_t>(names.size()) == num_labels,
+             (fs::path(adapter_dir) / peft::kAdapterConfigFile).string(), ": tinytune_label_names has ",
+             names.size(), " names but the adapter's classifier has ", num_labels, " classes");
+    if (num_labels == 1) names.clear();  // regression: one output, no class names
+    if (!names.empty()) return names;
+  }
+  return config_label_names(model_dir, num_labels);
 }
 
 Prediction to_prediction(const std::vector<double>& row, const std::vector<std::string>& names) {
@@ -72,7 +109,9 @@ TextClassifier::TextClassifier(std::shared_ptr<nn::BertForSequenceClassification
 TextClassifier TextClassifier::load(const std::string& model_dir, const std::string& adapter_dir,
                                     std::vector<std::string> label_names,
                                     int64_t max_seq_length) {
+  if (!adapter_dir.empty()) peft::read_adapter_config(adapter_dir);  // its errors first: the clearest
   const int64_t num_labels = count_labels(model_dir, adapter_dir, label_names);
+  if (label_names.empty()) label_names = stored_label_names(model_dir, adapter_dir, num_labels);
   auto model = nn::load_bert_for_classification(model_dir, num_labels);
   if (!adapter_dir.empty()) peft::load_adapter(*model, adapter_dir);
   std::shared_ptr<const data::Tokenizer> tokenizer =

@@ -37,6 +37,9 @@ class TextClassifier {
   // model_dir: an HF BERT directory (config.json, vocab.txt, model.safetensors). adapter_dir,
   // when given: an adapter directory (adapter_config.json, adapter_model.safetensors); the
   // number of classes is then its classifier's, else label_names' size, else config.json's.
+  // Empty label_names: the adapter's tinytune_label_names (train_glue writes them), else
+  // config.json's id2label when it has one name per class (export_model writes them), else
+  // "LABEL_k".
   static TextClassifier load(const std::string& model_dir, const std::string& adapter_dir = "",
                              std::vector<std::string> label_names = {},
                              int64_t max_seq_length = 128);

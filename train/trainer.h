@@ -21,7 +21,11 @@
 //                   at the run's end; best.h5: the best weights
 //   training.svg    the logged loss and the dev metric against the step, read from metrics.jsonl
 //   adapter/        PEFT runs: the best evaluation's adapter in HF PEFT's layout
-//                   (adapter_config.json, adapter_model.safetensors; peft/adapter_io.h)
+//                   (adapter_config.json, adapter_model.safetensors; peft/adapter_io.h), with
+//                   the task's label names (tinytune_label_names)
+//   model/          full fine-tuning: the best evaluation's model as an HF model directory
+//                   (config.json, model.safetensors, vocab.txt, tokenizer_config.json;
+//                   train/hf_export.h)
 #pragma once
 #include <atomic>
 #include <map>

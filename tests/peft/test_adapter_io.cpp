@@ -373,6 +373,7 @@ TEST_CASE("adapter_io: a PEFT training run saves its best evaluation's adapter t
   CHECK(config["peft_type"] == "LORA");
   CHECK(config["r"] == 4);
   CHECK(config["base_model_name_or_path"] == model_dir.string());
+  CHECK(config["tinytune_label_names"] == json::array({"0", "1"}));  // SST-2's, for predict
   // The file holds best.h5's weights, every trainable tensor of the run.
   train::Checkpoint best = train::load_checkpoint((tmp.dir / "run" / "best.h5").string());
   auto stored = io::load_safetensors((adapter / "adapter_model.safetensors").string());

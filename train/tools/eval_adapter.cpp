@@ -1,6 +1,7 @@
 // eval_adapter: dev metrics of a BERT checkpoint with an adapter loaded from an HF PEFT
 // directory (adapter_config.json + adapter_model.safetensors) — one saved by train_glue
-// (<output-dir>/adapter) or by HF PEFT's save_pretrained.
+// (<output-dir>/adapter) or by HF PEFT's save_pretrained — or, without --adapter, of the
+// checkpoint alone (a model export_model wrote).
 //   eval_adapter --task sst2 --model DIR --adapter DIR [--merge]
 //   eval_adapter --task sst2 --model DIR --adapter DIR --inputs X.safetensors --logits-out Y.safetensors
 //   eval_adapter --task sst2 --model DIR --adapter CONDLORA_DIR --export-lora OUT_DIR
@@ -9,12 +10,17 @@
 // that HF can load, then evaluates as usual. --inputs takes
 // input_ids, token_type_ids, attention_mask (i64 [B, S]) instead of the dev set and writes
 // "logits" to --logits-out (comparisons against HF on identical inputs).
+// --predictions-out FILE writes the dev set's predictions, one line per example in file order
+// (the class id, or the score for STS-B): what predict must agree with.
 // Prints one line "dev <metric>=<value> ..." (or nothing with --inputs). Exit codes: 0 done;
 // 2 bad flags; 1 a runtime error (the message names the file or flag).
 #include <CLI/CLI.hpp>
+#include <iomanip>
 #include <iostream>
 #include <omp.h>
+#include <sstream>
 
+#include "tinytune/core/io/atomic_file.h"
 #include "tinytune/core/cpu_malloc.h"
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
@@ -39,6 +45,7 @@ struct Options {
   int threads = 0;
   std::string inputs, logits_out;
   std::string export_lora;
+  std::string predictions_out;
 };
 
 // The dev set is opened only here: with --inputs none is needed.
@@ -47,7 +54,15 @@ std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequence
       {.task = o.task, .data_dir = o.data_dir, .files = {"dev"}, .model_dir = o.model_dir});
   data::Batcher batches(dev.splits[0], *dev.tokenizer,
                         {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
-  return train::evaluate_glue(model, batches, dev.task);
+  std::vector<double> predictions;
+  auto metrics = train::evaluate_glue(model, batches, dev.task, &predictions);
+  if (!o.predictions_out.empty()) {
+    std::ostringstream text;
+    text << std::setprecision(9);
+    for (double p : predictions) text << p << "\n";
+    io::write_file_atomically(o.predictions_out, text.str());
+  }
+  return metrics;
 }
 
 void write_logits(const Options& o, nn::BertForSequenceClassification& model) {
@@ -66,7 +81,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Evaluate a BERT checkpoint with an HF PEFT adapter on a GLUE dev set"};
   app.add_option("--task", o.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
   app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
-  app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors)")->required();
+  app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors); "
+                 "none: the model's own classifier");
   app.add_option("--data-dir", o.data_dir, "GLUE root with <TASK>/dev.tsv")->capture_default_str();
   app.add_flag("--merge", o.merge, "merge the adapters into the weights before evaluating");
   app.add_option("--max-seq-length", o.max_seq_length)->capture_default_str()->check(CLI::PositiveNumber);
@@ -77,6 +93,7 @@ int main(int argc, char** argv) {
   app.add_option("--logits-out", o.logits_out, "where --inputs' logits go (safetensors, tensor \"logits\")")
       ->needs(inputs);
   inputs->needs("--logits-out");
+  app.add_option("--predictions-out", o.predictions_out, "write the dev predictions here, one line per example");
   app.add_option("--export-lora", o.export_lora, "CondLoRA adapters: also write them as an HF PEFT LoRA adapter here");
   try {
     app.parse(argc, argv);
@@ -87,7 +104,9 @@ int main(int argc, char** argv) {
     if (o.threads > 0) omp_set_num_threads(o.threads);
     const train::OpenedGlueTask opened = train::open_glue_task({.task = o.task, .data_dir = o.data_dir, .files = {}, .model_dir = ""});
     auto model = train::load_glue_classifier(o.model_dir, *opened.spec);
-    peft::AdapterFileConfig loaded = peft::load_adapter(*model, o.adapter_dir);
+    peft::AdapterFileConfig loaded;
+    loaded.config.method = "no";
+    if (!o.adapter_dir.empty()) loaded = peft::load_adapter(*model, o.adapter_dir);
     model->eval();
     NoGradGuard no_grad;
     if (!o.export_lora.empty()) {
@@ -98,7 +117,7 @@ int main(int argc, char** argv) {
     }
     if (o.merge) peft::merge_adapters(*model);
     std::cerr << "eval_adapter: " << o.task << ", " << loaded.config.method << " adapter from "
-              << o.adapter_dir << " (" << peft::adapter_parameter_count(*model) << " adapter parameters"
+              << (o.adapter_dir.empty() ? "nowhere" : o.adapter_dir) << " (" << peft::adapter_parameter_count(*model) << " adapter parameters"
               << (o.merge ? ", merged" : "") << ")\n";
     if (!o.inputs.empty()) {
       write_logits(o, *model);

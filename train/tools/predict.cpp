@@ -1,0 +1,180 @@
+// predict: labels the sentences (or sentence pairs) of a file with a fine-tuned classifier — a
+// BERT directory with an adapter (train_glue's <output-dir>/adapter), or a model export_model
+// wrote — through train::TextClassifier.
+//   predict --model DIR --adapter DIR --input reviews.csv --output labels.tsv
+//   predict --model DIR --adapter DIR --input - --input-format jsonl --output labels.jsonl
+//   predict --model DIR --adapter DIR --task sst2 --input SST-2/test.tsv --output submission/
+// Input: TSV, CSV or JSON Lines by extension (data/text_table.h); the text is --text-columns
+// (default: sentence1+sentence2, question1+question2, question+sentence, sentence, text, or the
+// first column). Output: one line per input, TSV or JSON Lines by extension
+// (train/prediction_files.h). With --task, the input is a GLUE test file and --output a
+// directory that receives the benchmark's submission file (SST-2.tsv, MNLI-m.tsv, ...).
+// Files appear whole or not at all, and an existing one is kept unless --overwrite.
+// Exit codes: 0 done; 2 bad flags; 1 a runtime error (the message names the file or flag).
+#include <omp.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "tinytune/core/cpu_malloc.h"
+#include "tinytune/core/error.h"
+#include "tinytune/core/io/atomic_file.h"
+#include "tinytune/train/prediction_files.h"
+#include "tinytune/train/text_classifier.h"
+
+using namespace tt;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string model_dir, adapter_dir, input, input_format, text_columns, output, task;
+  int64_t batch_size = 32;
+  int64_t max_seq_length = 128;
+  int threads = 0;
+  bool overwrite = false, quiet = false;
+};
+
+// The texts to label: one list, or two for sentence pairs.
+struct Inputs {
+  std::vector<std::string> texts, pairs;
+  data::GlueSplit glue;  // --task: the test file as read (its ids)
+};
+
+Inputs read_table_inputs(const Options& o) {
+  const bool from_stdin = o.input == "-";
+  const data::TableFormat format = !o.input_format.empty() ? data::parse_table_format(o.input_format)
+                                   : from_stdin            ? data::TableFormat::tsv
+                                                           : data::table_format_of(o.input);
+  std::ifstream file;
+  if (!from_stdin) {
+    TT_CHECK(fs::is_regular_file(o.input), "--input: ", o.input, ": file not found");
+    file.open(o.input, std::ios::binary);
+    TT_CHECK(file, "--input: ", o.input, ": cannot open for reading");
+  }
+  const std::string source = from_stdin ? "<stdin>" : o.input;
+  const data::TextTable table = data::read_text_table(from_stdin ? std::cin : file, format, source);
+  const std::vector<size_t> columns = train::text_columns(table, o.text_columns, source);
+  Inputs in;
+  in.texts = train::column_values(table, columns[0]);
+  if (columns.size() == 2) in.pairs = train::column_values(table, columns[1]);
+  std::cerr << "predict: " << table.rows.size() << " rows of " << source << ", text from \""
+            << table.columns[columns[0]] << (columns.size() == 2 ? "\" + \"" + table.columns[columns[1]] : "")
+            << "\"\n";
+  return in;
+}
+
+Inputs read_glue_inputs(const Options& o) {
+  TT_CHECK(o.input != "-", "--input: --task reads a GLUE test file, not stdin");
+  TT_CHECK(fs::is_regular_file(o.input), "--input: ", o.input, ": file not found");
+  Inputs in;
+  in.glue = data::read_glue_split(data::parse_glue_task(o.task), o.input, /*labelled=*/false);
+  for (const data::GlueExample& e : in.glue.examples) {
+    in.texts.push_back(e.text_a);
+    if (e.has_b) in.pairs.push_back(e.text_b);
+  }
+  return in;
+}
+
+// The file the results go to: --output, or with --task the submission file inside it.
+std::string output_file(const Options& o) {
+  if (o.task.empty()) return o.output;
+  return (fs::path(o.output) / train::glue_submission_name(data::parse_glue_task(o.task), o.input)).string();
+}
+
+// Labels the texts a chunk at a time, drawing a progress bar on stderr.
+std::vector<train::Prediction> predict_all(const train::TextClassifier& classifier, const Inputs& in,
+                                           const Options& o) {
+  const size_t total = in.texts.size(), chunk = static_cast<size_t>(o.batch_size) * 8;
+  std::vector<train::Prediction> out;
+  out.reserve(total);
+  for (size_t begin = 0; begin < total; begin += chunk) {
+    const size_t end = std::min(total, begin + chunk);
+    const std::vector<std::string> texts(in.texts.begin() + begin, in.texts.begin() + end);
+    const std::vector<std::string> pairs =
+        in.pairs.empty() ? std::vector<std::string>{}
+                         : std::vector<std::string>(in.pairs.begin() + begin, in.pairs.begin() + end);
+    for (auto& p : classifier.predict(texts, pairs, o.batch_size)) out.push_back(std::move(p));
+    if (!o.quiet) {
+      const int filled = static_cast<int>(30 * end / total);
+      std::cerr << "\rpredict: [" << std::string(filled, '#') << std::string(30 - filled, ' ') << "] "
+                << end << "/" << total << std::flush;
+    }
+  }
+  if (!o.quiet && total > 0) std::cerr << "\n";
+  return out;
+}
+
+// <path>.tmp, renamed to <path> on commit (removed if the run fails before).
+std::unique_ptr<io::AtomicFile> open_output(const std::string& path) {
+  try {
+    return std::make_unique<io::AtomicFile>(path);
+  } catch (const Error& e) {
+    throw Error(detail::concat("--output: ", e.what()));
+  }
+}
+
+int run(const Options& o) {
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  const std::string path = output_file(o);
+  TT_CHECK(o.overwrite || !fs::exists(path), "--output: ", path, " already exists (pass --overwrite to replace it)");
+  const auto format = o.task.empty() ? train::prediction_format_of(path) : train::PredictionFormat::tsv;
+  const Inputs in = o.task.empty() ? read_table_inputs(o) : read_glue_inputs(o);
+  if (!o.task.empty()) fs::create_directories(o.output);
+  const auto file = open_output(path);  // before the model loads: an unwritable --output fails fast
+
+  const auto classifier = train::TextClassifier::load(o.model_dir, o.adapter_dir, {}, o.max_seq_length);
+  if (!o.task.empty()) {
+    const data::GlueTaskSpec& spec = data::glue_spec(in.glue.task);
+    TT_CHECK(classifier.num_labels() == spec.num_labels, "--task ", o.task, ": the model has ",
+             classifier.num_labels(), " outputs but ", spec.folder, " needs ", spec.num_labels,
+             " (is --adapter the one trained on this task?)");
+  }
+  const std::vector<train::Prediction> predictions = predict_all(classifier, in, o);
+  std::ostringstream text;
+  if (o.task.empty())
+    train::write_predictions(text, format, predictions, classifier.label_names());
+  else
+    train::write_glue_submission(text, in.glue, predictions);
+  const std::string bytes = text.str();
+  file->write(bytes.data(), bytes.size());
+  file->commit();
+  std::cerr << "predict: wrote " << predictions.size() << " predictions to " << path << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
+  Options o;
+  CLI::App app{"Label sentences with a fine-tuned BERT classifier (a model and an adapter)"};
+  app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->required();
+  app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors); "
+                 "none for a model export_model wrote");
+  app.add_option("--input", o.input, "TSV, CSV or JSONL file with a header (- for stdin)")->required();
+  app.add_option("--input-format", o.input_format, "tsv, csv or jsonl; default: the --input extension (stdin: tsv)");
+  app.add_option("--text-columns", o.text_columns, "the text column, or two for sentence pairs: a[,b]");
+  app.add_option("--output", o.output, ".tsv or .jsonl file; with --task a directory for the submission file")->required();
+  app.add_option("--task", o.task, "write the GLUE submission file of this task's test file (--input)");
+  app.add_flag("--overwrite", o.overwrite, "replace an existing output file");
+  app.add_option("--batch-size", o.batch_size)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-seq-length", o.max_seq_length)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--threads", o.threads, "0: OpenMP's default")->capture_default_str();
+  app.add_flag("--quiet", o.quiet, "no progress bar");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::cerr << "predict: " << e.what() << "\n";
+    return 1;
+  }
+}
