@@ -137,13 +137,13 @@ std::vector<std::string> header_names(const RawRecord& header, const std::string
   return names;
 }
 
-TextTable read_delimited(const std::string& path, const std::string& content, char sep,
+TextRecords read_delimited(const std::string& path, const std::string& content, char sep,
                          const std::vector<std::string>& columns, const std::vector<bool>& required) {
   std::vector<RawRecord> raw = DelimitedParser(path, content, sep).records();
   const char* kind = sep == ',' ? "comma" : "tab";
   TT_CHECK(!raw.empty(), path, ": empty file (expected a header line of column names, then records)");
   const std::vector<std::string> names = header_names(raw[0], path);
-  TextTable table{path, {}, {}};
+  TextRecords table{path, {}, {}};
   std::vector<int> index;
   for (size_t c = 0; c < columns.size(); ++c) {
     const auto it = std::find(names.begin(), names.end(), columns[c]);
@@ -173,9 +173,9 @@ std::string json_cell(const nlohmann::json& v, const std::string& path, int64_t 
   return v.dump();
 }
 
-TextTable read_jsonl(const std::string& path, const std::string& content,
+TextRecords read_jsonl(const std::string& path, const std::string& content,
                      const std::vector<std::string>& columns, const std::vector<bool>& required) {
-  TextTable table{path, std::vector<bool>(columns.size(), false), {}};
+  TextRecords table{path, std::vector<bool>(columns.size(), false), {}};
   size_t pos = 0;
   int64_t line_no = 0;
   while (pos < content.size()) {
@@ -211,7 +211,7 @@ TextTable read_jsonl(const std::string& path, const std::string& content,
   return table;
 }
 
-void check_utf8(const TextTable& table, const std::vector<std::string>& columns) {
+void check_utf8(const TextRecords& table, const std::vector<std::string>& columns) {
   for (const TextRecord& r : table.records)
     for (size_t c = 0; c < columns.size(); ++c) {
       const int64_t bad = find_invalid_utf8(r.values[c]);
@@ -250,16 +250,16 @@ struct LabelSet {
   }
 };
 
-bool all_integers(const TextTable& t, size_t column) {
+bool all_integers(const TextRecords& t, size_t column) {
   return std::all_of(t.records.begin(), t.records.end(),
                      [&](const TextRecord& r) { return as_integer(r.values[column]).has_value(); });
 }
-bool all_numbers(const TextTable& t, size_t column) {
+bool all_numbers(const TextRecords& t, size_t column) {
   return std::all_of(t.records.begin(), t.records.end(),
                      [&](const TextRecord& r) { return as_number(r.values[column]).has_value(); });
 }
 
-LabelSet label_set(const TextTable& train, size_t column, const std::string& name) {
+LabelSet label_set(const TextRecords& train, size_t column, const std::string& name) {
   LabelSet set;
   set.integers = all_integers(train, column);
   if (set.integers) {
@@ -283,13 +283,13 @@ LabelSet label_set(const TextTable& train, size_t column, const std::string& nam
   return set;
 }
 
-bool decide_regression(ProblemType type, const TextTable& train, size_t column) {
+bool decide_regression(ProblemType type, const TextRecords& train, size_t column) {
   if (type == ProblemType::regression) return true;
   if (type == ProblemType::classification) return false;
   return !all_integers(train, column) && all_numbers(train, column);
 }
 
-GlueSplit to_split(const TextTable& table, const TextDataRequest& request, const LabelSet* labels,
+GlueSplit to_split(const TextRecords& table, const TextDataRequest& request, const LabelSet* labels,
                    bool regression, bool with_labels) {
   GlueSplit split;
   split.path = table.path;
@@ -345,14 +345,14 @@ ProblemType parse_problem_type(const std::string& name, const std::string& flag)
   throw Error(detail::concat(flag, ": expected auto, classification or regression, got '", name, "'"));
 }
 
-TextTable read_text_table(const std::string& path, const std::vector<std::string>& columns,
-                          const std::vector<bool>& required) {
+TextRecords read_text_records(const std::string& path, const std::vector<std::string>& columns,
+                              const std::vector<bool>& required) {
   const FileKind kind = file_kind(path);
   const std::string content = read_whole_file(path);
   TT_CHECK(content.find_first_not_of(" \t\r\n") != std::string::npos, path, ": empty file (expected ",
            kind == FileKind::jsonl ? "one JSON object per line" : "a header line of column names, then records",
            ")");
-  TextTable table = kind == FileKind::jsonl ? read_jsonl(path, content, columns, required)
+  TextRecords table = kind == FileKind::jsonl ? read_jsonl(path, content, columns, required)
                                             : read_delimited(path, content, kind == FileKind::csv ? ',' : '\t',
                                                              columns, required);
   TT_CHECK(!table.records.empty(), path, ": no examples (expected at least one record after the "
@@ -371,8 +371,8 @@ TextDataset read_text_dataset(const TextDataRequest& request) {
   std::vector<bool> label_optional(columns.size(), true);
   label_optional.back() = false;
 
-  const TextTable train = read_text_table(request.train_file, columns, all);
-  const TextTable validation = read_text_table(request.validation_file, columns, all);
+  const TextRecords train = read_text_records(request.train_file, columns, all);
+  const TextRecords validation = read_text_records(request.validation_file, columns, all);
   const bool regression = decide_regression(request.problem_type, train, n_text);
   const LabelSet labels = regression ? LabelSet{} : label_set(train, n_text, request.label_column);
 
@@ -381,7 +381,7 @@ TextDataset read_text_dataset(const TextDataRequest& request) {
   out.train = to_split(train, request, &labels, regression, true);
   out.validation = to_split(validation, request, &labels, regression, true);
   if (!request.test_file.empty()) {
-    const TextTable test = read_text_table(request.test_file, columns, label_optional);
+    const TextRecords test = read_text_records(request.test_file, columns, label_optional);
     out.test = to_split(test, request, &labels, regression, test.present.back());
   }
   return out;

@@ -60,13 +60,13 @@ struct TextRecord {
   int64_t line = 0;                 // 1-based line where the record starts
   std::vector<std::string> values;  // in the order the columns were asked for ("" when absent)
 };
-struct TextTable {
+struct TextRecords {
   std::string path;
   std::vector<bool> present;  // per asked-for column: whether the file has it
   std::vector<TextRecord> records;
 };
 // A column with required[i] false may be absent from the file (present[i] false then).
-TextTable read_text_table(const std::string& path, const std::vector<std::string>& columns,
-                          const std::vector<bool>& required);
+TextRecords read_text_records(const std::string& path, const std::vector<std::string>& columns,
+                              const std::vector<bool>& required);
 
 }  // namespace tt::data
