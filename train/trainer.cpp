@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "tinytune/train/run_checkpoint.h"
+#include "tinytune/train/run_lock.h"
 #include "tinytune/train/run_report.h"
 #include "tinytune/train/train_step.h"
 #include "tinytune/train/training_run.h"
@@ -74,6 +75,7 @@ TrainResult train_glue(TrainConfig config) {
   apply_adapters(run);
   prepare_optimizer(run);
   std::filesystem::create_directories(run.config.output_dir);
+  const RunLock lock(run.config.output_dir);  // before anything is read or written there
   if (!run.config.resume.empty()) restore_run(run, run.config.resume);
   open_report(run);
 

@@ -14,6 +14,8 @@
 //   training.svg    loss and dev metric against the step
 //   adapter/        PEFT runs: the best evaluation's adapter in HF PEFT's layout
 //                   (adapter_config.json, adapter_model.safetensors; peft/adapter_io.h)
+//   run.lock        locked while a run writes here: a second run on the directory is refused
+//                   (train/run_lock.h)
 #pragma once
 #include <atomic>
 #include <map>
