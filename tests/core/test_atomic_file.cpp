@@ -53,7 +53,7 @@ TEST_CASE("atomic_file: temporary names are unique per call and recognisable") {
   }
 }
 
-TEST_CASE("atomic_file: two writers of one path each write their own file; the last commit wins") {
+TEST_CASE("atomic_file: two writers of one path each write their own file, the last commit wins") {
   TempDir tmp;
   const std::string path = tmp.file("results.json");
   io::AtomicFile first(path), second(path);
