@@ -10,7 +10,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 target="${1:?usage: run.sh TARGET SECONDS [libFuzzer flags]}"; seconds="${2:?SECONDS}"; shift 2
 build="${BUILD_DIR:-$root/build-fuzz}"
 [ -f "$root/tests/fuzz/$target.cpp" ] || { echo "run.sh: no tests/fuzz/$target.cpp" >&2; exit 2; }
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+# Configured once (runs of several targets at a time would race on a reconfigure).
+[ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DTINYTUNE_FUZZ=ON -DTINYTUNE_CUDA=OFF \
   -DTINYTUNE_BUILD_TESTS=OFF -DTINYTUNE_BUILD_TOOLS=OFF -DTINYTUNE_BUILD_BENCHMARKS=OFF \
   -DTINYTUNE_BUILD_EXAMPLES=OFF -DTINYTUNE_INSTALL=OFF >/dev/null
