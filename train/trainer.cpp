@@ -1,8 +1,10 @@
 #include "tinytune/train/trainer.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "tinytune/train/run_checkpoint.h"
+#include "tinytune/train/run_lock.h"
 #include "tinytune/train/run_report.h"
 #include "tinytune/train/train_step.h"
 #include "tinytune/train/training_run.h"
@@ -71,6 +73,8 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
 
 TrainResult train_glue(TrainConfig config) {
   TrainingRun run = start_run(std::move(config));
+  std::filesystem::create_directories(run.config.output_dir);
+  const RunLock lock(run.config.output_dir);  // before anything is read, removed or written there
   claim_output_dir(run.config);  // before anything slow: a refused directory fails at once
   open_task(run);
   load_model(run);

@@ -26,6 +26,8 @@
 //   model/          full fine-tuning: the best evaluation's model as an HF model directory
 //                   (config.json, model.safetensors, vocab.txt, tokenizer_config.json;
 //                   train/hf_export.h)
+//   run.lock        locked while a run writes here: a second run on the directory is refused
+//                   (train/run_lock.h)
 #pragma once
 #include <atomic>
 #include <map>

@@ -17,6 +17,7 @@
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
 #include "tests/test_util.h"
+#include "tests/write_faults.h"
 
 using namespace tt;
 using tt::test::check_error;
@@ -80,7 +81,7 @@ TEST_CASE("safetensors: round trip of F32, F64, I32, I64, scalars, empty and str
   tensors["f64"].set(0, std::numeric_limits<double>::denorm_min());
   const std::map<std::string, std::string> metadata = {{"format", "pt"}, {"note", "héllo"}};
   io::save_safetensors(path, tensors, metadata);
-  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK(test::temporaries_in(tmp.dir).empty());
   CHECK(fs::file_size(path) % 8 == 0);  // header padded to 8 bytes, and every tensor is 4 or 8
 
   io::SafetensorsFile loaded = io::read_safetensors(path);
@@ -266,5 +267,5 @@ TEST_CASE("safetensors: save rejects what it cannot write, naming the file") {
   check_error([&] { io::save_safetensors(path, {{"bad\xff", ones({1})}}); },
               {path, "cannot encode the header"});
   CHECK_FALSE(fs::exists(path));
-  CHECK_FALSE(fs::exists(path + ".tmp"));
+  CHECK(test::temporaries_in(tmp.dir).empty());
 }
