@@ -183,7 +183,8 @@ TEST_CASE("trainer: eval_loss is the dev set's mean cross-entropy (batches weigh
   train::evaluate(run);
   // The same loss over one batch of all 60 rows.
   const data::TextDataset own = data::read_text_dataset(
-      {.train_file = c.train_file, .validation_file = c.validation_file, .text_columns = {"sentence"}});
+      {.train_file = c.train_file, .validation_file = c.validation_file, .test_file = "",
+       .text_columns = {"sentence"}});
   const data::Batcher all(own.validation, *train::open_tokenizer(c.model_dir),
                           {.batch_size = 60, .max_seq_length = c.max_seq_length});
   NoGradGuard no_grad;
