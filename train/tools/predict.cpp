@@ -14,6 +14,9 @@
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -134,6 +137,9 @@ int run(const Options& o) {
              classifier.num_labels(), " outputs but ", spec.folder, " needs ", spec.num_labels,
              " (is --adapter the one trained on this task?)");
   }
+  // Timed: tokenizing, the forward passes and formatting the lines; not reading the input or
+  // loading the model (benchmarks/predict_side_by_side.sh times PyTorch alike).
+  const auto start = std::chrono::steady_clock::now();
   const std::vector<train::Prediction> predictions = predict_all(classifier, in, o);
   std::ostringstream text;
   if (o.task.empty())
@@ -141,9 +147,13 @@ int run(const Options& o) {
   else
     train::write_glue_submission(text, in.glue, predictions);
   const std::string bytes = text.str();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   file->write(bytes.data(), bytes.size());
   file->commit();
-  std::cerr << "predict: wrote " << predictions.size() << " predictions to " << path << "\n";
+  char rate[96];
+  std::snprintf(rate, sizeof rate, " in %.3f s (%.1f sentences/s)", seconds,
+                static_cast<double>(predictions.size()) / std::max(seconds, 1e-9));
+  std::cerr << "predict: wrote " << predictions.size() << " predictions to " << path << rate << "\n";
   return 0;
 }
 
