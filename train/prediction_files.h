@@ -15,9 +15,8 @@ namespace tt::train {
 // The column(s) holding the text: `requested` ("a" or "a,b", names; --text-columns) when given,
 // else the first pair found of (sentence1, sentence2), (question1, question2),
 // (question, sentence), else "sentence", else "text", else the first column. Errors name
-// `source` and the flag: an unknown column, more than two.
-std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested,
-                                 const std::string& source);
+// the table's source and the flag: an unknown column, more than two.
+std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested);
 
 // Column `column` of every row, in order.
 std::vector<std::string> column_values(const data::TextTable& table, size_t column);

@@ -123,10 +123,10 @@ touch "$tmp/a_file"  # nothing can be created under a file (root may write anywh
 expect "unwritable output" 1 "$tmp/a_file/out.tsv" -- "${common[@]}" --output "$tmp/a_file/out.tsv"
 expect "missing input" 1 "--input: $tmp/nowhere.tsv: file not found" -- \
   --model "$model" --adapter "$adapter" --input "$tmp/nowhere.tsv" --output "$tmp/none3.tsv"
-expect "unknown column" 1 "--text-columns: $dev: no column \"review\"" -- "${common[@]}" --text-columns review --output "$tmp/none4.tsv"
+expect "unknown column" 1 "--text-columns: $dev:1: no column 'review'" -- "${common[@]}" --text-columns review --output "$tmp/none4.tsv"
 expect "unknown output format" 1 "--output: $tmp/none5.txt" -- "${common[@]}" --output "$tmp/none5.txt"
 printf 'sentence\tlabel\nonly one field\n' >"$tmp/short.tsv"
-expect "row with a missing field" 1 "$tmp/short.tsv:2: expected 2 fields" -- \
+expect "row with a missing field" 1 "$tmp/short.tsv:2: expected 2 tab-separated fields" -- \
   --model "$model" --adapter "$adapter" --input "$tmp/short.tsv" --output "$tmp/none6.tsv"
 expect "missing --input" 2 "--input" -- --model "$model" --output "$tmp/none7.tsv"
 check "no output and no temporary file after the failures: $(ls "$tmp" | grep -E 'none|\.tmp')" \

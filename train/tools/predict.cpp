@@ -58,7 +58,7 @@ Inputs read_table_inputs(const Options& o) {
   }
   const std::string source = from_stdin ? "<stdin>" : o.input;
   const data::TextTable table = data::read_text_table(from_stdin ? std::cin : file, format, source);
-  const std::vector<size_t> columns = train::text_columns(table, o.text_columns, source);
+  const std::vector<size_t> columns = train::text_columns(table, o.text_columns);
   Inputs in;
   in.texts = train::column_values(table, columns[0]);
   if (columns.size() == 2) in.pairs = train::column_values(table, columns[1]);
