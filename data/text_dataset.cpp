@@ -48,6 +48,7 @@ std::optional<double> as_number(const std::string& s) {
 struct LabelSet {
   bool integers = false;
   std::vector<std::string> names;
+  const char* origin = "the training file's labels";  // how errors name the set
   std::optional<int64_t> find(const std::string& label) const {
     if (integers) {
       const auto v = as_integer(label);
@@ -136,7 +137,7 @@ GlueSplit to_split(const TextTable& table, const ColumnIndex& index, const Label
         ex.score = static_cast<float>(*v);
       } else {
         const auto id = labels.find(label);
-        TT_CHECK(id.has_value(), where, "unknown label '", label, "' (the training file's labels: ",
+        TT_CHECK(id.has_value(), where, "unknown label '", label, "' (", labels.origin, ": ",
                  join(labels.names), ")");
         ex.label = *id;
       }
@@ -146,23 +147,44 @@ GlueSplit to_split(const TextTable& table, const ColumnIndex& index, const Label
   return split;
 }
 
-GlueTaskSpec own_spec(const TextDataRequest& request, bool regression, const LabelSet& labels) {
+// A model's class names as a label set: integers compare by value when every name is one.
+LabelSet model_label_set(const std::vector<std::string>& names) {
+  LabelSet set;
+  set.names = names;
+  set.origin = "the model's labels";
+  set.integers = !names.empty() && std::all_of(names.begin(), names.end(), [](const std::string& n) {
+    const auto v = as_integer(n);
+    return v && std::to_string(*v) == n;
+  });
+  return set;
+}
+
+}  // namespace
+
+GlueTaskSpec own_task_spec(const std::vector<std::string>& label_names, bool regression) {
   GlueTaskSpec spec{};
   spec.name = "own";
   spec.folder = "";
-  spec.train_file = request.train_file;
-  spec.dev_files = {request.validation_file};
-  if (!request.test_file.empty()) spec.test_files = {request.test_file};
   spec.is_regression = regression;
-  spec.labels = regression ? std::vector<std::string>{} : labels.names;
-  spec.num_labels = regression ? 1 : static_cast<int64_t>(labels.names.size());
+  spec.labels = regression ? std::vector<std::string>{} : label_names;
+  spec.num_labels = regression ? 1 : static_cast<int64_t>(label_names.size());
   spec.metrics = regression ? std::vector<std::string>{"pearson", "spearmanr"}
                             : std::vector<std::string>{"accuracy", "f1_macro"};
   spec.main_metric = regression ? "mean(pearson,spearmanr)" : "accuracy";
   return spec;
 }
 
-}  // namespace
+GlueSplit labelled_split(const TextTable& table, const std::vector<std::string>& text_columns,
+                         const std::string& label_column, const std::vector<std::string>& label_names,
+                         bool regression) {
+  TT_CHECK(!text_columns.empty() && text_columns.size() <= 2, "labelled_split: expected one or two "
+           "text columns, got ", text_columns.size());
+  TT_CHECK(!table.rows.empty(), table.source, ": no rows (expected labelled rows after the header)");
+  ColumnIndex index;
+  for (const std::string& name : text_columns) index.text.push_back(table.column(name));
+  index.label = table.column(label_column);
+  return to_split(table, index, model_label_set(label_names), regression);
+}
 
 ProblemType parse_problem_type(const std::string& name, const std::string& flag) {
   if (name == "auto") return ProblemType::automatic;
@@ -186,7 +208,10 @@ TextDataset read_text_dataset(const TextDataRequest& request) {
   const LabelSet labels = regression ? LabelSet{} : label_set(train, *train_index.label);
 
   TextDataset out;
-  out.spec = own_spec(request, regression, labels);
+  out.spec = own_task_spec(labels.names, regression);
+  out.spec.train_file = request.train_file;
+  out.spec.dev_files = {request.validation_file};
+  if (!request.test_file.empty()) out.spec.test_files = {request.test_file};
   out.train = to_split(train, train_index, labels, regression);
   out.validation = to_split(validation, validation_index, labels, regression);
   if (!request.test_file.empty()) {

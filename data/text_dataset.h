@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tinytune/data/glue.h"
+#include "tinytune/data/text_table.h"
 
 namespace tt::data {
 
@@ -51,5 +52,18 @@ struct TextDataset {
 
 // Reads the files of `request`; every error names the file, the line and the column or flag.
 TextDataset read_text_dataset(const TextDataRequest& request);
+
+// Your own data's spec for these classes (no file names): accuracy and f1_macro, or pearson and
+// spearmanr (main: accuracy, or their mean).
+GlueTaskSpec own_task_spec(const std::vector<std::string>& label_names, bool regression);
+
+// A labelled table scored against a trained model's classes rather than a training file's
+// (predict --label-column, eval_adapter --validation-file): the label column as class ids of
+// `label_names` (integer names compare by value), or as numbers when `regression`. A missing
+// column or a label outside label_names is an error naming the file, the line and the known
+// labels or columns.
+GlueSplit labelled_split(const TextTable& table, const std::vector<std::string>& text_columns,
+                         const std::string& label_column, const std::vector<std::string>& label_names,
+                         bool regression);
 
 }  // namespace tt::data

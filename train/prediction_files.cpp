@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tinytune/core/error.h"
+#include "tinytune/data/metrics.h"
+#include "tinytune/data/text_dataset.h"
 #include "tinytune/train/evaluate.h"
 
 namespace tt::train {
@@ -96,6 +98,28 @@ void write_predictions(std::ostream& out, PredictionFormat format,
     }
     out << line.dump() << '\n';
   }
+}
+
+std::map<std::string, double> prediction_metrics(const data::GlueSplit& gold,
+                                                 const std::vector<Prediction>& predictions,
+                                                 const std::vector<std::string>& label_names) {
+  TT_CHECK(predictions.size() == gold.examples.size(), "prediction_metrics: ", predictions.size(),
+           " predictions for ", gold.examples.size(), " labelled examples");
+  const data::GlueTaskSpec spec = data::own_task_spec(label_names, gold.is_regression());
+  if (spec.is_regression) {
+    std::vector<double> scores, truth;
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      scores.push_back(predictions[i].score);
+      truth.push_back(gold.examples[i].score);
+    }
+    return data::task_metrics(spec, scores, truth);
+  }
+  std::vector<int64_t> classes, truth;
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    classes.push_back(predictions[i].label);
+    truth.push_back(gold.examples[i].label);
+  }
+  return data::task_metrics(spec, classes, truth);
 }
 
 std::string glue_submission_name(data::GlueTask task, const std::string& test_file) {

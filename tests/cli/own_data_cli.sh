@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # train_glue on your own files (--train-file, --validation-file) as a user meets it: a CSV of a
 # few hundred SST-2-like sentences labelled "pos"/"neg" trains and evaluates on the tiny BERT;
-# TSV and JSONL copies of the same rows train the same; bad files exit 1 naming the file, the
-# line and the column; an output directory holding a run is refused without
-# --overwrite-output-dir. Usage (ctest runs it): own_data_cli.sh BIN FIXTURE_DIR
+# TSV and JSONL copies of the same rows train the same; eval_adapter --validation-file and
+# predict --label-column score a labelled file against the adapter's classes as train_glue did;
+# bad files exit 1 naming the file, the line and the column (an unknown label: the known ones);
+# an output directory holding a run is refused without --overwrite-output-dir.
+# Usage (ctest runs it): own_data_cli.sh BIN FIXTURE_DIR
 set -uo pipefail
 bin="$1"; fixtures="$2"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -46,6 +48,47 @@ check "csv, tsv and jsonl runs log the same losses and metrics" \
        "$(strip "$tmp/run_csv/metrics.jsonl")" = "$(strip "$tmp/run_jsonl/metrics.jsonl")"
 
 own=(--train-file "$tmp/train.csv" --validation-file "$tmp/dev.csv")
+
+# A labelled file of one's own scored against the adapter's classes: eval_adapter
+# --validation-file gives the dev metrics train_glue recorded; predict --label-column the same.
+# (lr and steps where the model is neither constant nor perfect on dev.)
+pbin="$(dirname "$bin")/predict" ebin="$(dirname "$bin")/eval_adapter"
+"$bin" "${common[@]}" "${own[@]}" --lr 2e-2 --max-steps 14 --output-dir "$tmp/run_scored" >"$tmp/run_scored.log" 2>&1
+adapter="$tmp/run_scored/adapter"
+eval_line=$("$ebin" --model "$tmp/model" --adapter "$adapter" --validation-file "$tmp/dev.csv" \
+            --text-columns sentence --label-column label --threads 1 2>"$tmp/eval.err"); rc=$?
+"$pbin" --model "$tmp/model" --adapter "$adapter" --input "$tmp/dev.csv" --label-column label \
+  --output "$tmp/dev_pred.tsv" --metrics-out "$tmp/dev_metrics.json" --quiet 2>"$tmp/predict_dev.err"; prc=$?
+out=$(python3 - "$tmp/run_scored/results.json" "$eval_line" "$tmp/dev_metrics.json" <<'PY'
+import json, sys
+dev = json.load(open(sys.argv[1]))["dev"]
+got = dict(kv.split("=") for kv in sys.argv[2].split()[1:])
+assert set(got) == {"accuracy", "f1_macro", "main"}, got
+assert all(abs(float(got[k]) - dev[k]) < 1e-5 for k in got), (got, dev)  # printed with 6 digits
+assert 0.55 < dev["accuracy"] < 1, ("a model that labels every row alike, or every row right", dev)
+mine = json.load(open(sys.argv[3]))
+assert mine["examples"] == 60, mine
+assert all(abs(mine[k] - dev[k]) < 1e-9 for k in ("accuracy", "f1_macro", "main")), (mine, dev)
+print("ok")
+PY
+)
+check "eval_adapter --validation-file (exit $rc, '$eval_line') and predict --label-column (exit $prc) give results.json's dev: $out $(cat "$tmp/eval.err" "$tmp/predict_dev.err")" \
+  test "$out" = ok
+check "predict prints the metrics on stderr: $(cat "$tmp/predict_dev.err")" grep -qE "accuracy=[0-9.]+ f1_macro=" "$tmp/predict_dev.err"
+# Bad labelled files: exit 1 naming the file, the line and the known labels, or the flag.
+{ head -3 "$tmp/dev.csv"; echo '"a fine movie",great'; } >"$tmp/labels_unknown.csv"
+bin="$pbin" expect "predict: unknown label" 1 "$tmp/labels_unknown.csv:4: column 'label': unknown label 'great' (the model's labels: neg, pos)" -- \
+  --model "$tmp/model" --adapter "$adapter" --input "$tmp/labels_unknown.csv" --label-column label --output "$tmp/none1.tsv"
+bin="$pbin" expect "predict: missing label column" 1 "--label-column: $tmp/dev.csv:1: no column 'stars' (the columns are: sentence, label)" -- \
+  --model "$tmp/model" --adapter "$adapter" --input "$tmp/dev.csv" --label-column stars --output "$tmp/none2.tsv"
+bin="$ebin" expect "eval_adapter: unknown label" 1 "$tmp/labels_unknown.csv:4: column 'label': unknown label 'great' (the model's labels: neg, pos)" -- \
+  --model "$tmp/model" --adapter "$adapter" --validation-file "$tmp/labels_unknown.csv"
+bin="$ebin" expect "eval_adapter: missing label column" 1 "$tmp/dev.csv:1: no column 'stars'" -- \
+  --model "$tmp/model" --adapter "$adapter" --validation-file "$tmp/dev.csv" --label-column stars
+bin="$ebin" expect "eval_adapter: --validation-file with --task" 2 "--task" -- \
+  --model "$tmp/model" --adapter "$adapter" --validation-file "$tmp/dev.csv" --task sst2
+check "no predictions written after the failures" test ! -e "$tmp/none1.tsv" -a ! -e "$tmp/none2.tsv"
+
 expect "the same output directory again" 1 "already holds a run" -- "${common[@]}" "${own[@]}" --output-dir "$tmp/run_csv"
 expect "--overwrite-output-dir replaces it" 0 "dev" -- "${common[@]}" "${own[@]}" --output-dir "$tmp/run_csv" --overwrite-output-dir
 expect "missing column" 1 "$tmp/train.csv:1: no column 'review'" -- "${common[@]}" "${own[@]}" --text-columns review --output-dir "$tmp/e1"
