@@ -1,16 +1,14 @@
-// CSV/TSV/JSONL readers and the label handling of your own data; see text_dataset.h.
+// The columns, labels and problem type of your own data, over data/text_table.h's reader; see
+// text_dataset.h.
 #include "tinytune/data/text_dataset.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
 
 #include "tinytune/core/error.h"
-#include "tinytune/core/utf8.h"
+#include "tinytune/data/text_table.h"
 
 namespace tt::data {
 
@@ -22,202 +20,14 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string read_whole_file(const std::string& path) {
+// The asked-for columns of one file (data/text_table.h reads it); at least one row.
+TextTable read_file(const std::string& path, const std::vector<std::string>& columns) {
+  const TableFormat format = table_format_of(path);
   std::ifstream in(path, std::ios::binary);
   TT_CHECK(in, path, ": cannot open (expected a readable CSV, TSV or JSONL file)");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (content.rfind("\xEF\xBB\xBF", 0) == 0) content.erase(0, 3);  // a UTF-8 byte-order mark
-  return content;
-}
-
-enum class FileKind { csv, tsv, jsonl };
-
-FileKind file_kind(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".csv") return FileKind::csv;
-  if (ext == ".tsv") return FileKind::tsv;
-  if (ext == ".jsonl" || ext == ".json") return FileKind::jsonl;
-  throw Error(detail::concat(path, ": unknown file type '", ext,
-                             "' (expected a .csv, .tsv or .jsonl file)"));
-}
-
-struct RawRecord {
-  int64_t line = 0;
-  std::vector<std::string> fields;
-};
-
-// RFC 4180 records separated by `sep` (see text_dataset.h). `line` counts physical lines, so a
-// quoted field with line breaks moves the next record's line on.
-class DelimitedParser {
- public:
-  DelimitedParser(const std::string& path, const std::string& text, char sep)
-      : path_(path), s_(text), sep_(sep) {}
-
-  std::vector<RawRecord> records() {
-    std::vector<RawRecord> out;
-    while (i_ < s_.size()) {
-      RawRecord r{line_, {}};
-      bool quoted_any = false;
-      while (true) {
-        quoted_any |= i_ < s_.size() && s_[i_] == '"';
-        r.fields.push_back(field(r.fields.size() + 1));
-        if (i_ >= s_.size()) break;
-        if (s_[i_] == sep_) {
-          ++i_;
-          continue;
-        }
-        ++i_;  // '\n'
-        ++line_;
-        break;
-      }
-      const bool blank = r.fields.size() == 1 && r.fields[0].empty() && !quoted_any;
-      if (!blank) out.push_back(std::move(r));
-    }
-    return out;
-  }
-
- private:
-  std::string where(size_t column) const {
-    return detail::concat(path_, ":", line_, ": field ", column, ": ");
-  }
-  bool at_line_end(size_t i) const {
-    return i >= s_.size() || s_[i] == '\n' || (s_[i] == '\r' && (i + 1 == s_.size() || s_[i + 1] == '\n'));
-  }
-  // One field; leaves i_ on the separator, the '\n' or the end (a '\r' before '\n' consumed).
-  std::string field(size_t column) {
-    std::string value;
-    if (i_ < s_.size() && s_[i_] == '"') {
-      const int64_t opened = line_;
-      ++i_;
-      while (true) {
-        TT_CHECK(i_ < s_.size(), path_, ":", opened, ": field ", column,
-                 ": quoted field never closed (expected a closing '\"' before the end of the file)");
-        const char c = s_[i_++];
-        if (c == '"') {
-          if (i_ < s_.size() && s_[i_] == '"') {
-            value += '"';
-            ++i_;
-            continue;
-          }
-          break;
-        }
-        if (c == '\n') ++line_;
-        value += c;
-      }
-      TT_CHECK(i_ >= s_.size() || s_[i_] == sep_ || at_line_end(i_), where(column),
-               "text after a closing quote (expected the separator or the end of the line; "
-               "a quote inside a quoted field is written \"\")");
-    } else {
-      while (i_ < s_.size() && s_[i_] != sep_ && s_[i_] != '\n') {
-        TT_CHECK(s_[i_] != '"', where(column), "a quote inside an unquoted field (expected the "
-                 "whole field quoted, with each quote doubled: RFC 4180)");
-        value += s_[i_++];
-      }
-      if (!value.empty() && value.back() == '\r' && (i_ >= s_.size() || s_[i_] == '\n'))
-        value.pop_back();
-    }
-    if (i_ < s_.size() && s_[i_] == '\r') ++i_;  // CRLF after a quoted field
-    return value;
-  }
-
-  const std::string& path_;
-  const std::string& s_;
-  char sep_;
-  size_t i_ = 0;
-  int64_t line_ = 1;
-};
-
-std::vector<std::string> header_names(const RawRecord& header, const std::string& path) {
-  std::vector<std::string> names = header.fields;
-  for (size_t i = 0; i < names.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      TT_CHECK(names[i] != names[j], path, ":", header.line, ": column '", names[i],
-               "' appears twice in the header (expected unique column names)");
-  return names;
-}
-
-TextRecords read_delimited(const std::string& path, const std::string& content, char sep,
-                         const std::vector<std::string>& columns, const std::vector<bool>& required) {
-  std::vector<RawRecord> raw = DelimitedParser(path, content, sep).records();
-  const char* kind = sep == ',' ? "comma" : "tab";
-  TT_CHECK(!raw.empty(), path, ": empty file (expected a header line of column names, then records)");
-  const std::vector<std::string> names = header_names(raw[0], path);
-  TextRecords table{path, {}, {}};
-  std::vector<int> index;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    const auto it = std::find(names.begin(), names.end(), columns[c]);
-    TT_CHECK(it != names.end() || !required[c], path, ":", raw[0].line, ": no column '", columns[c],
-             "' in the header (it has: ", join(names), ")");
-    index.push_back(it == names.end() ? -1 : static_cast<int>(it - names.begin()));
-    table.present.push_back(it != names.end());
-  }
-  for (size_t r = 1; r < raw.size(); ++r) {
-    const RawRecord& rec = raw[r];
-    TT_CHECK(rec.fields.size() == names.size(), path, ":", rec.line, ": expected ", names.size(),
-             " ", kind, "-separated fields (as in the header), got ", rec.fields.size());
-    TextRecord out{rec.line, {}};
-    for (size_t c = 0; c < columns.size(); ++c)
-      out.values.push_back(index[c] < 0 ? std::string() : rec.fields[index[c]]);
-    table.records.push_back(std::move(out));
-  }
+  TextTable table = read_text_table(in, format, path, columns);
+  TT_CHECK(!table.rows.empty(), path, ": no examples (expected at least one row after the header)");
   return table;
-}
-
-// A JSON value as a column's text: strings as they are, numbers and booleans as JSON writes them.
-std::string json_cell(const nlohmann::json& v, const std::string& path, int64_t line,
-                      const std::string& column) {
-  if (v.is_string()) return v.get<std::string>();
-  TT_CHECK(v.is_number() || v.is_boolean(), path, ":", line, ": column '", column,
-           "': expected a string, a number or a boolean, got ", v.type_name());
-  return v.dump();
-}
-
-TextRecords read_jsonl(const std::string& path, const std::string& content,
-                     const std::vector<std::string>& columns, const std::vector<bool>& required) {
-  TextRecords table{path, std::vector<bool>(columns.size(), false), {}};
-  size_t pos = 0;
-  int64_t line_no = 0;
-  while (pos < content.size()) {
-    size_t end = content.find('\n', pos);
-    if (end == std::string::npos) end = content.size();
-    std::string line = content.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
-    const int64_t bad = find_invalid_utf8(line);
-    TT_CHECK(bad < 0, path, ":", line_no, ": invalid UTF-8 at byte ", bad + 1, " of the line");
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(detail::concat(path, ":", line_no, ":", e.byte, ": not valid JSON (expected one "
-                                 "JSON object per line): ", e.what()));
-    }
-    TT_CHECK(object.is_object(), path, ":", line_no, ": expected a JSON object, got ", object.type_name());
-    const bool first = table.records.empty();
-    TextRecord rec{line_no, {}};
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const bool has = object.contains(columns[c]);
-      if (first) table.present[c] = has;
-      // Optional columns: present in the first record means present in every record.
-      TT_CHECK(has || !(required[c] || table.present[c]), path, ":", line_no, ": no key '", columns[c],
-               "' in the object (expected it in every line", required[c] ? "" : ", as in the first", ")");
-      rec.values.push_back(has ? json_cell(object[columns[c]], path, line_no, columns[c]) : "");
-    }
-    table.records.push_back(std::move(rec));
-  }
-  TT_CHECK(!table.records.empty(), path, ": empty file (expected one JSON object per line)");
-  return table;
-}
-
-void check_utf8(const TextRecords& table, const std::vector<std::string>& columns) {
-  for (const TextRecord& r : table.records)
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const int64_t bad = find_invalid_utf8(r.values[c]);
-      TT_CHECK(bad < 0, table.path, ":", r.line, ": column '", columns[c], "': invalid UTF-8 at byte ",
-               bad + 1, " (expected UTF-8 text)");
-    }
 }
 
 std::optional<int64_t> as_integer(const std::string& s) {
@@ -238,6 +48,7 @@ std::optional<double> as_number(const std::string& s) {
 struct LabelSet {
   bool integers = false;
   std::vector<std::string> names;
+  const char* origin = "the training file's labels";  // how errors name the set
   std::optional<int64_t> find(const std::string& label) const {
     if (integers) {
       const auto v = as_integer(label);
@@ -250,93 +61,130 @@ struct LabelSet {
   }
 };
 
-bool all_integers(const TextRecords& t, size_t column) {
-  return std::all_of(t.records.begin(), t.records.end(),
-                     [&](const TextRecord& r) { return as_integer(r.values[column]).has_value(); });
+bool all_integers(const TextTable& t, size_t column) {
+  return std::all_of(t.rows.begin(), t.rows.end(),
+                     [&](const auto& row) { return as_integer(row[column]).has_value(); });
 }
-bool all_numbers(const TextRecords& t, size_t column) {
-  return std::all_of(t.records.begin(), t.records.end(),
-                     [&](const TextRecord& r) { return as_number(r.values[column]).has_value(); });
+bool all_numbers(const TextTable& t, size_t column) {
+  return std::all_of(t.rows.begin(), t.rows.end(),
+                     [&](const auto& row) { return as_number(row[column]).has_value(); });
 }
 
-LabelSet label_set(const TextRecords& train, size_t column, const std::string& name) {
+LabelSet label_set(const TextTable& train, size_t column) {
+  const std::string& name = train.columns[column];
   LabelSet set;
   set.integers = all_integers(train, column);
   if (set.integers) {
     std::vector<int64_t> values;
-    for (const TextRecord& r : train.records) values.push_back(*as_integer(r.values[column]));
+    for (const auto& row : train.rows) values.push_back(*as_integer(row[column]));
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
     for (int64_t v : values) set.names.push_back(std::to_string(v));
   } else {
-    for (const TextRecord& r : train.records) {
-      TT_CHECK(!r.values[column].empty(), train.path, ":", r.line, ": column '", name,
+    for (size_t r = 0; r < train.rows.size(); ++r) {
+      TT_CHECK(!train.rows[r][column].empty(), train.source, ":", train.lines[r], ": column '", name,
                "': empty label (expected a class name in every row)");
-      set.names.push_back(r.values[column]);
+      set.names.push_back(train.rows[r][column]);
     }
     std::sort(set.names.begin(), set.names.end());
     set.names.erase(std::unique(set.names.begin(), set.names.end()), set.names.end());
   }
-  TT_CHECK(set.names.size() >= 2, train.path, ": column '", name, "' holds one label ('",
+  TT_CHECK(set.names.size() >= 2, train.source, ": column '", name, "' holds one label ('",
            set.names.front(), "') in every row (expected at least two classes; for scores use "
            "--problem-type regression)");
   return set;
 }
 
-bool decide_regression(ProblemType type, const TextRecords& train, size_t column) {
+bool decide_regression(ProblemType type, const TextTable& train, size_t column) {
   if (type == ProblemType::regression) return true;
   if (type == ProblemType::classification) return false;
   return !all_integers(train, column) && all_numbers(train, column);
 }
 
-GlueSplit to_split(const TextRecords& table, const TextDataRequest& request, const LabelSet* labels,
-                   bool regression, bool with_labels) {
+// Where the request's columns are in a file's table; the label's only when the file has it.
+struct ColumnIndex {
+  std::vector<size_t> text;
+  std::optional<size_t> label;
+};
+ColumnIndex locate(const TextTable& table, const TextDataRequest& request, bool label_required) {
+  ColumnIndex index;
+  for (const std::string& name : request.text_columns) index.text.push_back(table.column(name));
+  if (label_required || table.has_column(request.label_column)) index.label = table.column(request.label_column);
+  return index;
+}
+
+GlueSplit to_split(const TextTable& table, const ColumnIndex& index, const LabelSet& labels, bool regression) {
   GlueSplit split;
-  split.path = table.path;
-  split.labelled = with_labels;
+  split.path = table.source;
+  split.labelled = index.label.has_value();
   split.regression = regression;
-  const size_t label_col = request.text_columns.size();
-  const std::string& label_name = request.label_column;
-  for (const TextRecord& r : table.records) {
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const std::vector<std::string>& row = table.rows[r];
     GlueExample ex;
-    ex.line = r.line;
-    ex.text_a = r.values[0];
-    ex.has_b = request.text_columns.size() == 2;
-    if (ex.has_b) ex.text_b = r.values[1];
-    ex.has_label = with_labels;
-    if (with_labels && regression) {
-      const auto v = as_number(r.values[label_col]);
-      TT_CHECK(v.has_value(), table.path, ":", r.line, ": column '", label_name, "': non-numeric label '",
-               r.values[label_col], "' (expected a number: this is a regression run)");
-      ex.score = static_cast<float>(*v);
-    } else if (with_labels) {
-      const auto id = labels->find(r.values[label_col]);
-      TT_CHECK(id.has_value(), table.path, ":", r.line, ": column '", label_name, "': unknown label '",
-               r.values[label_col], "' (the training file's labels: ", join(labels->names), ")");
-      ex.label = *id;
+    ex.line = table.lines[r];
+    ex.text_a = row[index.text[0]];
+    ex.has_b = index.text.size() == 2;
+    if (ex.has_b) ex.text_b = row[index.text[1]];
+    ex.has_label = split.labelled;
+    if (split.labelled) {
+      const std::string& label = row[*index.label];
+      const std::string where = detail::concat(table.source, ":", ex.line, ": column '",
+                                               table.columns[*index.label], "': ");
+      if (regression) {
+        const auto v = as_number(label);
+        TT_CHECK(v.has_value(), where, "non-numeric label '", label, "' (expected a number: this is a "
+                 "regression run)");
+        ex.score = static_cast<float>(*v);
+      } else {
+        const auto id = labels.find(label);
+        TT_CHECK(id.has_value(), where, "unknown label '", label, "' (", labels.origin, ": ",
+                 join(labels.names), ")");
+        ex.label = *id;
+      }
     }
     split.examples.push_back(std::move(ex));
   }
   return split;
 }
 
-GlueTaskSpec own_spec(const TextDataRequest& request, bool regression, const LabelSet& labels) {
+// A model's class names as a label set: integers compare by value when every name is one.
+LabelSet model_label_set(const std::vector<std::string>& names) {
+  LabelSet set;
+  set.names = names;
+  set.origin = "the model's labels";
+  set.integers = !names.empty() && std::all_of(names.begin(), names.end(), [](const std::string& n) {
+    const auto v = as_integer(n);
+    return v && std::to_string(*v) == n;
+  });
+  return set;
+}
+
+}  // namespace
+
+GlueTaskSpec own_task_spec(const std::vector<std::string>& label_names, bool regression) {
   GlueTaskSpec spec{};
   spec.name = "own";
   spec.folder = "";
-  spec.train_file = request.train_file;
-  spec.dev_files = {request.validation_file};
-  if (!request.test_file.empty()) spec.test_files = {request.test_file};
   spec.is_regression = regression;
-  spec.labels = regression ? std::vector<std::string>{} : labels.names;
-  spec.num_labels = regression ? 1 : static_cast<int64_t>(labels.names.size());
+  spec.labels = regression ? std::vector<std::string>{} : label_names;
+  spec.num_labels = regression ? 1 : static_cast<int64_t>(label_names.size());
   spec.metrics = regression ? std::vector<std::string>{"pearson", "spearmanr"}
                             : std::vector<std::string>{"accuracy", "f1_macro"};
   spec.main_metric = regression ? "mean(pearson,spearmanr)" : "accuracy";
   return spec;
 }
 
-}  // namespace
+GlueSplit labelled_split(const TextTable& table, const std::vector<std::string>& text_columns,
+                         const std::string& label_column, const std::vector<std::string>& label_names,
+                         bool regression) {
+  TT_CHECK(!text_columns.empty() && text_columns.size() <= 2, "labelled_split: expected one or two "
+           "text columns, got ", text_columns.size());
+  TT_CHECK(!table.rows.empty(), table.source, ": no rows (expected labelled rows after the header)");
+  ColumnIndex index;
+  for (const std::string& name : text_columns) index.text.push_back(table.column(name));
+  index.label = table.column(label_column);
+  return to_split(table, index, model_label_set(label_names), regression);
+}
 
 ProblemType parse_problem_type(const std::string& name, const std::string& flag) {
   if (name == "auto") return ProblemType::automatic;
@@ -345,44 +193,30 @@ ProblemType parse_problem_type(const std::string& name, const std::string& flag)
   throw Error(detail::concat(flag, ": expected auto, classification or regression, got '", name, "'"));
 }
 
-TextRecords read_text_records(const std::string& path, const std::vector<std::string>& columns,
-                              const std::vector<bool>& required) {
-  const FileKind kind = file_kind(path);
-  const std::string content = read_whole_file(path);
-  TT_CHECK(content.find_first_not_of(" \t\r\n") != std::string::npos, path, ": empty file (expected ",
-           kind == FileKind::jsonl ? "one JSON object per line" : "a header line of column names, then records",
-           ")");
-  TextRecords table = kind == FileKind::jsonl ? read_jsonl(path, content, columns, required)
-                                            : read_delimited(path, content, kind == FileKind::csv ? ',' : '\t',
-                                                             columns, required);
-  TT_CHECK(!table.records.empty(), path, ": no examples (expected at least one record after the "
-           "header line)");
-  check_utf8(table, columns);
-  return table;
-}
-
 TextDataset read_text_dataset(const TextDataRequest& request) {
   const size_t n_text = request.text_columns.size();
   TT_CHECK(n_text == 1 || n_text == 2, "--text-columns: expected one or two column names, got ", n_text);
   TT_CHECK(!request.label_column.empty(), "--label-column: expected a column name, got ''");
   std::vector<std::string> columns = request.text_columns;
   columns.push_back(request.label_column);
-  const std::vector<bool> all(columns.size(), true);
-  std::vector<bool> label_optional(columns.size(), true);
-  label_optional.back() = false;
 
-  const TextRecords train = read_text_records(request.train_file, columns, all);
-  const TextRecords validation = read_text_records(request.validation_file, columns, all);
-  const bool regression = decide_regression(request.problem_type, train, n_text);
-  const LabelSet labels = regression ? LabelSet{} : label_set(train, n_text, request.label_column);
+  const TextTable train = read_file(request.train_file, columns);
+  const TextTable validation = read_file(request.validation_file, columns);
+  const ColumnIndex train_index = locate(train, request, true);
+  const ColumnIndex validation_index = locate(validation, request, true);
+  const bool regression = decide_regression(request.problem_type, train, *train_index.label);
+  const LabelSet labels = regression ? LabelSet{} : label_set(train, *train_index.label);
 
   TextDataset out;
-  out.spec = own_spec(request, regression, labels);
-  out.train = to_split(train, request, &labels, regression, true);
-  out.validation = to_split(validation, request, &labels, regression, true);
+  out.spec = own_task_spec(labels.names, regression);
+  out.spec.train_file = request.train_file;
+  out.spec.dev_files = {request.validation_file};
+  if (!request.test_file.empty()) out.spec.test_files = {request.test_file};
+  out.train = to_split(train, train_index, labels, regression);
+  out.validation = to_split(validation, validation_index, labels, regression);
   if (!request.test_file.empty()) {
-    const TextRecords test = read_text_records(request.test_file, columns, label_optional);
-    out.test = to_split(test, request, &labels, regression, test.present.back());
+    const TextTable test = read_file(request.test_file, columns);
+    out.test = to_split(test, locate(test, request, false), labels, regression);  // labels optional
   }
   return out;
 }

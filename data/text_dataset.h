@@ -2,14 +2,11 @@
 // files with named columns, read into the same splits the GLUE reader gives (GlueSplit), with a
 // task spec of their own (the labels, the metrics) so the trainer treats both alike.
 //
-// Formats, picked by the file's extension:
-//   .csv    RFC 4180: a header line of column names, then records; a field may be quoted with
-//           '"' (then it may hold commas, line breaks and "" for a quote); a quote inside an
-//           unquoted field is an error. CRLF or LF line ends; a UTF-8 byte-order mark is skipped.
-//   .tsv    the same rules with a tab as the separator.
-//   .jsonl  one JSON object per line (nlohmann-json), the columns are its keys; blank lines are
-//           skipped. A value is a string, a number or a boolean (a number's text as JSON wrote it).
-// Every record must be valid UTF-8 and have the header's number of fields.
+// The files are read by data/text_table.h, the reader predict uses too, by extension: .csv
+// (RFC 4180 quoting: a quoted field may hold commas, line breaks and "" for a quote), .tsv
+// (fields split on tabs, no quoting: a '"' is text) or .jsonl (one JSON object per line; a
+// value is a string, a number or a boolean). Only the asked-for columns are read and checked
+// (valid UTF-8); every row must have the header's number of fields.
 //
 // Labels (--label-column) are read from the training file:
 //   classification: the label set is every distinct label of the training file, in numeric
@@ -28,6 +25,7 @@
 #include <vector>
 
 #include "tinytune/data/glue.h"
+#include "tinytune/data/text_table.h"
 
 namespace tt::data {
 
@@ -55,18 +53,17 @@ struct TextDataset {
 // Reads the files of `request`; every error names the file, the line and the column or flag.
 TextDataset read_text_dataset(const TextDataRequest& request);
 
-// The records of one file, as rows of the asked-for columns (the building block of the above).
-struct TextRecord {
-  int64_t line = 0;                 // 1-based line where the record starts
-  std::vector<std::string> values;  // in the order the columns were asked for ("" when absent)
-};
-struct TextRecords {
-  std::string path;
-  std::vector<bool> present;  // per asked-for column: whether the file has it
-  std::vector<TextRecord> records;
-};
-// A column with required[i] false may be absent from the file (present[i] false then).
-TextRecords read_text_records(const std::string& path, const std::vector<std::string>& columns,
-                              const std::vector<bool>& required);
+// Your own data's spec for these classes (no file names): accuracy and f1_macro, or pearson and
+// spearmanr (main: accuracy, or their mean).
+GlueTaskSpec own_task_spec(const std::vector<std::string>& label_names, bool regression);
+
+// A labelled table scored against a trained model's classes rather than a training file's
+// (predict --label-column, eval_adapter --validation-file): the label column as class ids of
+// `label_names` (integer names compare by value), or as numbers when `regression`. A missing
+// column or a label outside label_names is an error naming the file, the line and the known
+// labels or columns.
+GlueSplit labelled_split(const TextTable& table, const std::vector<std::string>& text_columns,
+                         const std::string& label_column, const std::vector<std::string>& label_names,
+                         bool regression);
 
 }  // namespace tt::data

@@ -21,7 +21,8 @@ std::map<std::string, double> evaluate_glue(nn::BertForSequenceClassification& m
 
 // The same for any task spec (your own data's too: data/text_dataset.h), with task_metrics. When
 // `mean_loss` is given it receives the mean per-example loss (cross-entropy, or the squared
-// error of a regression), the eval_loss HF's Trainer reports; per_example as above.
+// error of a regression), the eval_loss HF's Trainer reports; per_example as above. Batches
+// without labels (a test file's) give per_example alone: no metrics (an empty map), loss NaN.
 std::map<std::string, double> evaluate_task(nn::BertForSequenceClassification& model,
                                             const data::Batcher& batches, const data::GlueTaskSpec& spec,
                                             double* mean_loss = nullptr,

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tinytune/core/error.h"
+#include "tinytune/data/metrics.h"
+#include "tinytune/data/text_dataset.h"
 #include "tinytune/train/evaluate.h"
 
 namespace tt::train {
@@ -14,19 +16,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_column(const data::TextTable& table, const std::string& name) {
-  for (const std::string& c : table.columns)
-    if (c == name) return true;
-  return false;
-}
-
 std::vector<std::string> default_columns(const data::TextTable& table) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
       {"sentence1", "sentence2"}, {"question1", "question2"}, {"question", "sentence"}};
   for (const auto& [a, b] : pairs)
-    if (has_column(table, a) && has_column(table, b)) return {a, b};
+    if (table.has_column(a) && table.has_column(b)) return {a, b};
   for (const char* single : {"sentence", "text"})
-    if (has_column(table, single)) return {single};
+    if (table.has_column(single)) return {single};
+  TT_CHECK(!table.columns.empty(), table.source, ": no columns (expected a header or a JSON object with keys)");
   return {table.columns.front()};
 }
 
@@ -39,15 +36,14 @@ std::string number(double v) {
 
 }  // namespace
 
-std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested,
-                                 const std::string& source) {
+std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested) {
   const std::vector<std::string> names = requested.empty() ? default_columns(table) : split_commas(requested);
   TT_CHECK(!names.empty() && names.size() <= 2, "--text-columns: expected one column or two "
            "(a sentence pair), got '", requested, "'");
   std::vector<size_t> out;
   for (const std::string& name : names) {
     try {
-      out.push_back(table.column(name, source));
+      out.push_back(table.column(name));
     } catch (const Error& e) {
       throw Error(detail::concat("--text-columns: ", e.what()));
     }
@@ -102,6 +98,28 @@ void write_predictions(std::ostream& out, PredictionFormat format,
     }
     out << line.dump() << '\n';
   }
+}
+
+std::map<std::string, double> prediction_metrics(const data::GlueSplit& gold,
+                                                 const std::vector<Prediction>& predictions,
+                                                 const std::vector<std::string>& label_names) {
+  TT_CHECK(predictions.size() == gold.examples.size(), "prediction_metrics: ", predictions.size(),
+           " predictions for ", gold.examples.size(), " labelled examples");
+  const data::GlueTaskSpec spec = data::own_task_spec(label_names, gold.is_regression());
+  if (spec.is_regression) {
+    std::vector<double> scores, truth;
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      scores.push_back(predictions[i].score);
+      truth.push_back(gold.examples[i].score);
+    }
+    return data::task_metrics(spec, scores, truth);
+  }
+  std::vector<int64_t> classes, truth;
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    classes.push_back(predictions[i].label);
+    truth.push_back(gold.examples[i].label);
+  }
+  return data::task_metrics(spec, classes, truth);
 }
 
 std::string glue_submission_name(data::GlueTask task, const std::string& test_file) {

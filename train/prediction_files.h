@@ -2,6 +2,7 @@
 // user's table hold the text, the predictions as TSV or JSON Lines, and the GLUE benchmark's
 // submission files.
 #pragma once
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -15,9 +16,8 @@ namespace tt::train {
 // The column(s) holding the text: `requested` ("a" or "a,b", names; --text-columns) when given,
 // else the first pair found of (sentence1, sentence2), (question1, question2),
 // (question, sentence), else "sentence", else "text", else the first column. Errors name
-// `source` and the flag: an unknown column, more than two.
-std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested,
-                                 const std::string& source);
+// the table's source and the flag: an unknown column, more than two.
+std::vector<size_t> text_columns(const data::TextTable& table, const std::string& requested);
 
 // Column `column` of every row, in order.
 std::vector<std::string> column_values(const data::TextTable& table, size_t column);
@@ -34,6 +34,13 @@ PredictionFormat prediction_format_of(const std::string& path);
 void write_predictions(std::ostream& out, PredictionFormat format,
                        const std::vector<Prediction>& predictions,
                        const std::vector<std::string>& label_names);
+
+// Metrics of `predictions` against the gold labels of `gold` (data::labelled_split, in the same
+// order): accuracy and f1_macro for classes, pearson and spearmanr for scores, and "main"
+// (data::task_metrics over data::own_task_spec(label_names, ...)), as train_glue reports them.
+std::map<std::string, double> prediction_metrics(const data::GlueSplit& gold,
+                                                 const std::vector<Prediction>& predictions,
+                                                 const std::vector<std::string>& label_names);
 
 // The name GLUE's server expects for `task`'s predictions on `test_file`: "SST-2.tsv", ...;
 // MNLI: "MNLI-m.tsv" for test_matched.tsv, "MNLI-mm.tsv" for test_mismatched.tsv (an error

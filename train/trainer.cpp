@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "tinytune/train/predict_test_file.h"
 #include "tinytune/train/run_checkpoint.h"
 #include "tinytune/train/run_lock.h"
 #include "tinytune/train/run_report.h"
@@ -94,6 +95,7 @@ TrainResult train_glue(TrainConfig config) {
   result.steps = run.step;
   result.epochs = run.epoch + static_cast<double>(run.next_batch) / std::max<int64_t>(1, run.batches_per_epoch);
   write_results(run, result, result.train_seconds);
+  write_test_predictions(run, result);  // with the best weights write_results left in the model
   return result;
 }
 

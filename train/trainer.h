@@ -17,6 +17,11 @@
 //                   HF Trainer's keys: epoch, train_runtime, train_samples(_per_second),
 //                   train_steps_per_second, train_loss (mean of the logged losses); eval_<metric>
 //                   of the last evaluation, eval_loss, eval_samples
+//   predict_results.txt, test_results.json
+//                   own data with --test-file: the best model's predictions on it as HF's
+//                   run_classification writes them ("index<TAB>prediction"), and, when it is
+//                   labelled, test_<metric>, test_loss, test_samples (also in all_results.json);
+//                   train/predict_test_file.h
 //   checkpoint.h5   the full training state (resume from it), written at each epoch's end and
 //                   at the run's end; best.h5: the best weights
 //   training.svg    the logged loss and the dev metric against the step, read from metrics.jsonl

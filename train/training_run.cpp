@@ -68,7 +68,8 @@ void claim_output_dir(const TrainConfig& config) {
       // The old run's outputs go (other files stay: a script's log, say). A new run that stops
       // before its first evaluation must not publish the old best.h5 as its adapter.
       for (const char* old : {"results.json", "checkpoint.h5", "metrics.jsonl", "best.h5", "training.svg",
-                              "train_results.json", "eval_results.json", "all_results.json", "adapter"})
+                              "train_results.json", "eval_results.json", "all_results.json", "adapter",
+                              "predict_results.txt", "test_results.json"})
         fs::remove_all(dir / old);
       break;
     }
@@ -107,8 +108,13 @@ void open_own_data(TrainingRun& run) {
        .problem_type = data::parse_problem_type(c.problem_type, "--problem-type")});
   run.own_spec = std::make_shared<const data::GlueTaskSpec>(std::move(own.spec));
   run.spec = run.own_spec.get();
-  if (own.test) run.test_examples = static_cast<int64_t>(own.test->examples.size());
-  make_batches(run, own.train, own.validation, *open_tokenizer(c.model_dir));
+  const auto tokenizer = open_tokenizer(c.model_dir);
+  if (own.test) {
+    run.test_examples = static_cast<int64_t>(own.test->examples.size());
+    run.test_labelled = own.test->labelled;
+    run.test_batches = std::make_unique<data::Batcher>(*own.test, *tokenizer, dev_options(c));
+  }
+  make_batches(run, own.train, own.validation, *tokenizer);
 }
 
 }  // namespace

@@ -37,6 +37,10 @@ struct TrainingRun {
   // mismatched one ("mm", as HF's run_glue reports it).
   std::vector<std::pair<std::string, std::unique_ptr<data::Batcher>>> extra_dev;
   int64_t test_examples = 0;  // own data: the --test-file's examples (read and checked)
+  // Own data: the --test-file's batches, predicted with the best model at the run's end
+  // (train/predict_test_file.h); null without a test file.
+  std::unique_ptr<data::Batcher> test_batches;
+  bool test_labelled = false;  // the test file has the label column
   std::shared_ptr<nn::BertForSequenceClassification> model;
   std::vector<std::pair<std::string, Tensor>> trainable;  // named, in a fixed order
   std::vector<Tensor> trainable_params;                    // the same tensors, unnamed

@@ -81,6 +81,15 @@ check "CSV input: exit $rc, 4 rows, the first 3 labelled as in the TSV: $(cat "$
   test "$rc" -eq 0 -a "$(tail -n +2 "$tmp/reviews.tsv" | wc -l)" -eq 4 \
   -a "$(tail -n +2 "$tmp/reviews.tsv" | head -3 | cut -f1)" = "$(head -3 "$tmp/pred_labels.txt")"
 
+# --label-column: the input's labels ("0"/"1", the adapter's class names) scored; the accuracy
+# is eval_adapter's on the same file.
+"$bin" --model "$model" --adapter "$adapter" --input "$dev" --label-column label --output "$tmp/pred_scored.tsv" \
+  --metrics-out "$tmp/metrics.json" --quiet 2>"$tmp/scored.err"; rc=$?
+scored_accuracy=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["accuracy"])' "$tmp/metrics.json" 2>&1)
+check "predict --label-column: exit $rc, accuracy $scored_accuracy equals eval_adapter's ($eval_line): $(cat "$tmp/scored.err")" \
+  awk -v a="$scored_accuracy" -v b="$eval_accuracy" 'BEGIN {exit !(a - b < 1e-9 && b - a < 1e-9)}'
+check "the predictions are the same with --label-column" cmp -s "$tmp/pred.tsv" "$tmp/pred_scored.tsv"
+
 # GLUE submission files: the benchmark's names, "index<TAB>prediction", its label strings.
 "$bin" --model "$model" --adapter "$adapter" --task sst2 --input "$fixtures/glue/SST-2/test.tsv" \
   --output "$tmp/submission" --quiet 2>/dev/null
@@ -123,12 +132,18 @@ touch "$tmp/a_file"  # nothing can be created under a file (root may write anywh
 expect "unwritable output" 1 "$tmp/a_file/out.tsv" -- "${common[@]}" --output "$tmp/a_file/out.tsv"
 expect "missing input" 1 "--input: $tmp/nowhere.tsv: file not found" -- \
   --model "$model" --adapter "$adapter" --input "$tmp/nowhere.tsv" --output "$tmp/none3.tsv"
-expect "unknown column" 1 "--text-columns: $dev: no column \"review\"" -- "${common[@]}" --text-columns review --output "$tmp/none4.tsv"
+expect "unknown column" 1 "--text-columns: $dev:1: no column 'review'" -- "${common[@]}" --text-columns review --output "$tmp/none4.tsv"
 expect "unknown output format" 1 "--output: $tmp/none5.txt" -- "${common[@]}" --output "$tmp/none5.txt"
 printf 'sentence\tlabel\nonly one field\n' >"$tmp/short.tsv"
-expect "row with a missing field" 1 "$tmp/short.tsv:2: expected 2 fields" -- \
+expect "row with a missing field" 1 "$tmp/short.tsv:2: expected 2 tab-separated fields" -- \
   --model "$model" --adapter "$adapter" --input "$tmp/short.tsv" --output "$tmp/none6.tsv"
 expect "missing --input" 2 "--input" -- --model "$model" --output "$tmp/none7.tsv"
+expect "--metrics-out without --label-column" 2 "--metrics-out" -- "${common[@]}" --output "$tmp/none8.tsv" \
+  --metrics-out "$tmp/none8.json"
+expect "existing --metrics-out" 1 "--metrics-out: $tmp/metrics.json already exists" -- "${common[@]}" \
+  --label-column label --output "$tmp/none9.tsv" --metrics-out "$tmp/metrics.json"
+expect "--label-column with --task" 2 "--label-column" -- --model "$model" --task sst2 \
+  --input "$fixtures/glue/SST-2/test.tsv" --output "$tmp/none10" --label-column label
 check "no output and no temporary file after the failures: $(ls "$tmp" | grep -E 'none|\.tmp')" \
   test -z "$(ls "$tmp" | grep -E 'none|\.tmp')"
 cli_summary predict_cli

@@ -1,6 +1,7 @@
-// Your own data (data/text_dataset.h): CSV with RFC 4180 quoting, TSV and JSONL giving the same
-// examples, the label set and its order, the problem type, and every malformed input refused
-// with its file, line and column.
+// Your own data (data/text_dataset.h): CSV with RFC 4180 quoting, TSV (no quoting) and JSONL
+// giving the same examples, a TSV's quotes read verbatim by train_glue's reader and predict's,
+// the label set and its order, the problem type, and every malformed input refused with its
+// file, line and column.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "tests/test_util.h"
 #include "tinytune/core/error.h"
 #include "tinytune/data/text_dataset.h"
+#include "tinytune/data/text_table.h"
 
 using namespace tt;
 using namespace tt::data;
@@ -82,7 +84,7 @@ TEST_CASE("text data: CSV, TSV and JSONL files with the same rows give the same 
                                 "label\tpremise\thypothesis\n"
                                 "yes\ta cat sits\tan animal sits\n"
                                 "no\tit rains, hard\tit is dry\n"
-                                "yes\t\"quote \"\"q\"\"\"\tx\n");
+                                "yes\tquote \"q\"\tx\n");
   const std::string jsonl = write(tmp, "d.jsonl",
                                   "{\"premise\": \"a cat sits\", \"hypothesis\": \"an animal sits\", \"label\": \"yes\"}\n"
                                   "\n"
@@ -158,7 +160,7 @@ TEST_CASE("text data: bad files are errors naming the file, the line and the col
   };
   const std::string dir = tmp.dir.string() + "/";
   fails("no_column.csv", "text,label\nx,pos\n",
-        {dir + "no_column.csv:1: no column 'sentence'", "it has: text, label"});
+        {dir + "no_column.csv:1: no column 'sentence'", "the columns are: text, label"});
   fails("unknown_label.csv", "sentence,label\nok,pos\nhm,maybe\n",
         {dir + "unknown_label.csv:3: column 'label': unknown label 'maybe'", "neg, pos"}, true);
   fails("empty.csv", "", {dir + "empty.csv: empty file"});
@@ -182,7 +184,8 @@ TEST_CASE("text data: bad files are errors naming the file, the line and the col
   fails("bad_utf8.csv", "sentence,label\nok\xff,pos\n", {dir + "bad_utf8.csv:2: column 'sentence': invalid UTF-8"});
   fails("one_class.csv", "sentence,label\na,pos\nb,pos\n", {dir + "one_class.csv: column 'label' holds one label ('pos')"});
   fails("twice.csv", "sentence,sentence,label\na,b,pos\n", {dir + "twice.csv:1: column 'sentence' appears twice"});
-  fails("data.txt", "sentence,label\na,pos\n", {dir + "data.txt: unknown file type '.txt'"});
+  fails("data.txt", "sentence,label\na,pos\n", {dir + "data.txt: cannot tell the format", ".tsv, .csv or .jsonl"});
+  fails("no_label.csv", "sentence\na\n", {dir + "no_label.csv:1: no column 'label'"}, true);
 }
 
 TEST_CASE("text data: a test file with or without labels") {
@@ -197,4 +200,23 @@ TEST_CASE("text data: a test file with or without labels") {
   CHECK(!d.test->examples[0].has_label);
   r.test_file = write(tmp, "test_labelled.csv", "label,sentence\nneg,c\nunsure,d\n");
   expect_error([&] { read_text_dataset(r); }, {r.test_file + ":3: column 'label': unknown label 'unsure'"});
+}
+
+TEST_CASE("text data: a TSV field with quotes is read verbatim by train_glue's reader and predict's") {
+  TempDir tmp;
+  // GLUE-style sentences: a quote that opens a field, quotes inside it, "" and a lone quote.
+  const std::vector<std::string> sentences = {"\"the film\" is good", "it's \"fine", "say \"\"hi\"\"", "\""};
+  std::string text = "sentence\tlabel\n";
+  for (size_t i = 0; i < sentences.size(); ++i) text += sentences[i] + "\t" + std::to_string(i % 2) + "\n";
+  const std::string path = write(tmp, "quotes.tsv", text);
+  const TextDataset d = read_text_dataset(request(path, path));
+  std::ifstream in(path, std::ios::binary);
+  const TextTable t = read_text_table(in, table_format_of(path), path);
+  REQUIRE(d.train.examples.size() == sentences.size());
+  REQUIRE(t.rows.size() == sentences.size());
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    CAPTURE(i);
+    CHECK(d.train.examples[i].text_a == sentences[i]);
+    CHECK(t.rows[i][t.column("sentence")] == sentences[i]);
+  }
 }

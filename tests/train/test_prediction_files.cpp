@@ -11,6 +11,9 @@ namespace {
 
 data::TextTable table(std::vector<std::string> columns) {
   data::TextTable t;
+  t.source = "in.csv";
+  t.header_line = 1;
+  t.header = columns;
   t.columns = std::move(columns);
   t.rows.push_back(std::vector<std::string>(t.columns.size(), "x"));
   return t;
@@ -28,15 +31,15 @@ train::Prediction classified(int64_t label, std::vector<double> probabilities, s
 }  // namespace
 
 TEST_CASE("prediction_files: the text columns default to a known pair, then sentence/text, then the first") {
-  CHECK(train::text_columns(table({"id", "sentence2", "sentence1"}), "", "f") == std::vector<size_t>{2, 1});
-  CHECK(train::text_columns(table({"question", "sentence", "label"}), "", "f") == std::vector<size_t>{0, 1});
-  CHECK(train::text_columns(table({"label", "sentence"}), "", "f") == std::vector<size_t>{1});
-  CHECK(train::text_columns(table({"id", "text"}), "", "f") == std::vector<size_t>{1});
-  CHECK(train::text_columns(table({"review", "stars"}), "", "f") == std::vector<size_t>{0});
-  CHECK(train::text_columns(table({"a", "b", "c"}), "c,a", "f") == std::vector<size_t>{2, 0});
-  test::check_error([] { train::text_columns(table({"a"}), "z", "in.csv"); },
-                    {"--text-columns", "in.csv", "no column \"z\""});
-  test::check_error([] { train::text_columns(table({"a", "b", "c"}), "a,b,c", "f"); },
+  CHECK(train::text_columns(table({"id", "sentence2", "sentence1"}), "") == std::vector<size_t>{2, 1});
+  CHECK(train::text_columns(table({"question", "sentence", "label"}), "") == std::vector<size_t>{0, 1});
+  CHECK(train::text_columns(table({"label", "sentence"}), "") == std::vector<size_t>{1});
+  CHECK(train::text_columns(table({"id", "text"}), "") == std::vector<size_t>{1});
+  CHECK(train::text_columns(table({"review", "stars"}), "") == std::vector<size_t>{0});
+  CHECK(train::text_columns(table({"a", "b", "c"}), "c,a") == std::vector<size_t>{2, 0});
+  test::check_error([] { train::text_columns(table({"a"}), "z"); },
+                    {"--text-columns", "in.csv:1: no column 'z'"});
+  test::check_error([] { train::text_columns(table({"a", "b", "c"}), "a,b,c"); },
                     {"--text-columns", "one column or two"});
 }
 

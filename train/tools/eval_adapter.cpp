@@ -5,6 +5,7 @@
 //   eval_adapter --task sst2 --model DIR --adapter DIR [--merge]
 //   eval_adapter --task sst2 --model DIR --adapter DIR --inputs X.safetensors --logits-out Y.safetensors
 //   eval_adapter --task sst2 --model DIR --adapter CONDLORA_DIR --export-lora OUT_DIR
+//   eval_adapter --model DIR --adapter DIR --validation-file dev.csv --text-columns review --label-column stars
 // --merge evaluates with the adapters merged into W0 (plain Linear forward). --export-lora
 // writes a CondLoRA adapter as the equivalent HF PEFT LoRA adapter (exact; peft/condlora.h)
 // that HF can load, then evaluates as usual. --inputs takes
@@ -12,9 +13,16 @@
 // "logits" to --logits-out (comparisons against HF on identical inputs).
 // --predictions-out FILE writes the dev set's predictions, one line per example in file order
 // (the class id, or the score for STS-B): what predict must agree with.
+// --validation-file evaluates a labelled file of your own (CSV, TSV or JSONL; data/text_table.h)
+// instead of a GLUE dev set, as train_glue does with --train-file: accuracy and macro-F1, or
+// Pearson and Spearman for a one-output model. The classes are the model's (the adapter's
+// tinytune_label_names, or config.json's id2label: train/text_classifier.h); a label outside
+// them is an error naming the file, the line and the known labels.
 // Prints one line "dev <metric>=<value> ..." (or nothing with --inputs). Exit codes: 0 done;
 // 2 bad flags; 1 a runtime error (the message names the file or flag).
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <omp.h>
@@ -25,10 +33,12 @@
 #include "tinytune/core/io/safetensors.h"
 #include "tinytune/core/ops.h"
 #include "tinytune/data/batching.h"
+#include "tinytune/data/text_dataset.h"
 #include "tinytune/peft/adapter_io.h"
 #include "tinytune/peft/condlora.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/glue_task.h"
+#include "tinytune/train/text_classifier.h"
 
 using namespace tt;
 
@@ -46,7 +56,16 @@ struct Options {
   std::string inputs, logits_out;
   std::string export_lora;
   std::string predictions_out;
+  std::string validation_file, text_columns = "sentence", label_column = "label";
 };
+
+void write_predictions_out(const Options& o, const std::vector<double>& predictions) {
+  if (o.predictions_out.empty()) return;
+  std::ostringstream text;
+  text << std::setprecision(9);
+  for (double p : predictions) text << p << "\n";
+  io::write_file_atomically(o.predictions_out, text.str());
+}
 
 // The dev set is opened only here: with --inputs none is needed.
 std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequenceClassification& model) {
@@ -56,13 +75,41 @@ std::map<std::string, double> evaluate_dev(const Options& o, nn::BertForSequence
                         {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
   std::vector<double> predictions;
   auto metrics = train::evaluate_glue(model, batches, dev.task, &predictions);
-  if (!o.predictions_out.empty()) {
-    std::ostringstream text;
-    text << std::setprecision(9);
-    for (double p : predictions) text << p << "\n";
-    io::write_file_atomically(o.predictions_out, text.str());
-  }
+  write_predictions_out(o, predictions);
   return metrics;
+}
+
+// --validation-file: the model (and adapter) as predict loads it, its classes scored on the
+// file's labels by the loop train_glue evaluates with.
+std::map<std::string, double> evaluate_own_file(const Options& o) {
+  const std::string& path = o.validation_file;
+  TT_CHECK(std::filesystem::is_regular_file(path), "--validation-file: ", path, " not found");
+  const std::vector<std::string> text_columns = train::split_commas(o.text_columns);
+  std::vector<std::string> keep = text_columns;
+  keep.push_back(o.label_column);
+  std::ifstream in(path, std::ios::binary);
+  const data::TextTable table = data::read_text_table(in, data::table_format_of(path), path, keep);
+  const auto classifier = train::TextClassifier::load(o.model_dir, o.adapter_dir, {}, o.max_seq_length);
+  const bool regression = classifier.num_labels() == 1;
+  const data::GlueSplit split =
+      data::labelled_split(table, text_columns, o.label_column, classifier.label_names(), regression);
+  if (o.merge) peft::merge_adapters(classifier.model());
+  std::cerr << "eval_adapter: " << path << " (" << split.examples.size() << " rows), adapter from "
+            << (o.adapter_dir.empty() ? "nowhere" : o.adapter_dir) << (o.merge ? ", merged" : "") << "\n";
+  const data::Batcher batches(split, *train::open_tokenizer(o.model_dir),
+                              {.batch_size = o.eval_batch_size, .max_seq_length = o.max_seq_length});
+  std::vector<double> predictions;
+  auto metrics = train::evaluate_task(classifier.model(), batches,
+                                      data::own_task_spec(classifier.label_names(), regression), nullptr,
+                                      &predictions);
+  write_predictions_out(o, predictions);
+  return metrics;
+}
+
+void print_dev_metrics(const std::map<std::string, double>& metrics) {
+  std::cout << "dev";
+  for (auto& [name, value] : metrics) std::cout << ' ' << name << '=' << value;
+  std::cout << "\n";
 }
 
 void write_logits(const Options& o, nn::BertForSequenceClassification& model) {
@@ -78,7 +125,7 @@ void write_logits(const Options& o, nn::BertForSequenceClassification& model) {
 int main(int argc, char** argv) {
   tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   Options o;
-  CLI::App app{"Evaluate a BERT checkpoint with an HF PEFT adapter on a GLUE dev set"};
+  CLI::App app{"Evaluate a BERT checkpoint with an HF PEFT adapter on a GLUE dev set or a labelled file of your own"};
   app.add_option("--task", o.task, "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli")->capture_default_str();
   app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->capture_default_str();
   app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors); "
@@ -94,7 +141,13 @@ int main(int argc, char** argv) {
       ->needs(inputs);
   inputs->needs("--logits-out");
   app.add_option("--predictions-out", o.predictions_out, "write the dev predictions here, one line per example");
-  app.add_option("--export-lora", o.export_lora, "CondLoRA adapters: also write them as an HF PEFT LoRA adapter here");
+  auto* export_lora = app.add_option("--export-lora", o.export_lora, "CondLoRA adapters: also write them as an HF PEFT LoRA adapter here");
+  auto* own = app.add_option("--validation-file", o.validation_file, "your own labelled .csv, .tsv or .jsonl "
+                             "file instead of --task's dev set (the model's classes)");
+  own->excludes(inputs)->excludes(export_lora)->excludes("--task")->excludes("--data-dir");
+  app.add_option("--text-columns", o.text_columns, "with --validation-file: one text column, or two "
+                 "comma-separated for pairs")->capture_default_str();
+  app.add_option("--label-column", o.label_column, "with --validation-file")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -102,6 +155,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (o.threads > 0) omp_set_num_threads(o.threads);
+    if (!o.validation_file.empty()) {
+      print_dev_metrics(evaluate_own_file(o));
+      return 0;
+    }
     const train::OpenedGlueTask opened = train::open_glue_task({.task = o.task, .data_dir = o.data_dir, .files = {}, .model_dir = ""});
     auto model = train::load_glue_classifier(o.model_dir, *opened.spec);
     peft::AdapterFileConfig loaded;
@@ -123,9 +180,7 @@ int main(int argc, char** argv) {
       write_logits(o, *model);
       return 0;
     }
-    std::cout << "dev";
-    for (auto& [name, value] : evaluate_dev(o, *model)) std::cout << ' ' << name << '=' << value;
-    std::cout << "\n";
+    print_dev_metrics(evaluate_dev(o, *model));
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "eval_adapter: " << e.what() << "\n";

@@ -4,11 +4,16 @@
 //   predict --model DIR --adapter DIR --input reviews.csv --output labels.tsv
 //   predict --model DIR --adapter DIR --input - --input-format jsonl --output labels.jsonl
 //   predict --model DIR --adapter DIR --task sst2 --input SST-2/test.tsv --output submission/
+//   predict --model DIR --adapter DIR --input dev.csv --label-column label --output labels.tsv
+//           --metrics-out metrics.json
 // Input: TSV, CSV or JSON Lines by extension (data/text_table.h); the text is --text-columns
 // (default: sentence1+sentence2, question1+question2, question+sentence, sentence, text, or the
 // first column). Output: one line per input, TSV or JSON Lines by extension
 // (train/prediction_files.h). With --task, the input is a GLUE test file and --output a
 // directory that receives the benchmark's submission file (SST-2.tsv, MNLI-m.tsv, ...).
+// With --label-column, the input's labels are scored too (accuracy and macro-F1, or Pearson and
+// Spearman; train/prediction_files.h) against the model's class names, on stderr and in
+// --metrics-out's JSON; a label the model does not know is an error naming its line.
 // Files appear whole or not at all, and an existing one is kept unless --overwrite.
 // Exit codes: 0 done; 2 bad flags; 1 a runtime error (the message names the file or flag).
 #include <omp.h>
@@ -21,11 +26,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "tinytune/core/cpu_malloc.h"
 #include "tinytune/core/error.h"
 #include "tinytune/core/io/atomic_file.h"
+#include "tinytune/data/text_dataset.h"
 #include "tinytune/train/prediction_files.h"
 #include "tinytune/train/text_classifier.h"
 
@@ -36,6 +44,7 @@ namespace {
 
 struct Options {
   std::string model_dir, adapter_dir, input, input_format, text_columns, output, task;
+  std::string label_column, metrics_out;
   int64_t batch_size = 32;
   int64_t max_seq_length = 128;
   int threads = 0;
@@ -46,6 +55,8 @@ struct Options {
 struct Inputs {
   std::vector<std::string> texts, pairs;
   data::GlueSplit glue;  // --task: the test file as read (its ids)
+  data::TextTable table;  // otherwise: the input as read
+  std::vector<std::string> text_columns;  // the table's columns the texts come from
 };
 
 Inputs read_table_inputs(const Options& o) {
@@ -60,11 +71,20 @@ Inputs read_table_inputs(const Options& o) {
     TT_CHECK(file, "--input: ", o.input, ": cannot open for reading");
   }
   const std::string source = from_stdin ? "<stdin>" : o.input;
-  const data::TextTable table = data::read_text_table(from_stdin ? std::cin : file, format, source);
-  const std::vector<size_t> columns = train::text_columns(table, o.text_columns, source);
   Inputs in;
+  in.table = data::read_text_table(from_stdin ? std::cin : file, format, source);
+  const data::TextTable& table = in.table;
+  const std::vector<size_t> columns = train::text_columns(table, o.text_columns);
+  for (size_t c : columns) in.text_columns.push_back(table.columns[c]);
   in.texts = train::column_values(table, columns[0]);
   if (columns.size() == 2) in.pairs = train::column_values(table, columns[1]);
+  if (!o.label_column.empty()) {
+    try {
+      table.column(o.label_column);
+    } catch (const Error& e) {
+      throw Error(detail::concat("--label-column: ", e.what()));
+    }
+  }
   std::cerr << "predict: " << table.rows.size() << " rows of " << source << ", text from \""
             << table.columns[columns[0]] << (columns.size() == 2 ? "\" + \"" + table.columns[columns[1]] : "")
             << "\"\n";
@@ -112,23 +132,44 @@ std::vector<train::Prediction> predict_all(const train::TextClassifier& classifi
   return out;
 }
 
-// <path>.tmp, renamed to <path> on commit (removed if the run fails before).
-std::unique_ptr<io::AtomicFile> open_output(const std::string& path) {
+// A temporary file renamed to <path> on commit (removed if the run fails before); `flag` names
+// the option in errors.
+std::unique_ptr<io::AtomicFile> open_output(const std::string& path, const std::string& flag) {
   try {
     return std::make_unique<io::AtomicFile>(path);
   } catch (const Error& e) {
-    throw Error(detail::concat("--output: ", e.what()));
+    throw Error(detail::concat(flag, ": ", e.what()));
   }
+}
+
+// --label-column: the input's labels, scored against the model's classes, on stderr and in
+// --metrics-out.
+void report_metrics(const data::GlueSplit& gold, const train::TextClassifier& classifier,
+                    const std::vector<train::Prediction>& predictions, io::AtomicFile* metrics_file) {
+  const auto metrics = train::prediction_metrics(gold, predictions, classifier.label_names());
+  nlohmann::json j(metrics);
+  j["examples"] = gold.examples.size();
+  std::cerr << "predict: " << gold.path << " (" << gold.examples.size() << " labelled rows):";
+  for (const auto& [name, value] : metrics) std::cerr << ' ' << name << '=' << value;
+  std::cerr << "\n";
+  if (!metrics_file) return;
+  const std::string bytes = j.dump(2) + "\n";
+  metrics_file->write(bytes.data(), bytes.size());
+  metrics_file->commit();
 }
 
 int run(const Options& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const std::string path = output_file(o);
   TT_CHECK(o.overwrite || !fs::exists(path), "--output: ", path, " already exists (pass --overwrite to replace it)");
+  TT_CHECK(o.metrics_out.empty() || o.overwrite || !fs::exists(o.metrics_out), "--metrics-out: ", o.metrics_out,
+           " already exists (pass --overwrite to replace it)");
   const auto format = o.task.empty() ? train::prediction_format_of(path) : train::PredictionFormat::tsv;
   const Inputs in = o.task.empty() ? read_table_inputs(o) : read_glue_inputs(o);
   if (!o.task.empty()) fs::create_directories(o.output);
-  const auto file = open_output(path);  // before the model loads: an unwritable --output fails fast
+  // Before the model loads: an unwritable output fails fast.
+  const auto file = open_output(path, "--output");
+  const auto metrics_file = o.metrics_out.empty() ? nullptr : open_output(o.metrics_out, "--metrics-out");
 
   const auto classifier = train::TextClassifier::load(o.model_dir, o.adapter_dir, {}, o.max_seq_length);
   if (!o.task.empty()) {
@@ -137,6 +178,11 @@ int run(const Options& o) {
              classifier.num_labels(), " outputs but ", spec.folder, " needs ", spec.num_labels,
              " (is --adapter the one trained on this task?)");
   }
+  // The labels are checked against the model's classes before it runs.
+  std::optional<data::GlueSplit> gold;
+  if (!o.label_column.empty())
+    gold = data::labelled_split(in.table, in.text_columns, o.label_column, classifier.label_names(),
+                                classifier.num_labels() == 1);
   // Timed: tokenizing, the forward passes and formatting the lines; not reading the input or
   // loading the model (benchmarks/predict_side_by_side.sh times PyTorch alike).
   const auto start = std::chrono::steady_clock::now();
@@ -154,6 +200,7 @@ int run(const Options& o) {
   std::snprintf(rate, sizeof rate, " in %.3f s (%.1f sentences/s)", seconds,
                 static_cast<double>(predictions.size()) / std::max(seconds, 1e-9));
   std::cerr << "predict: wrote " << predictions.size() << " predictions to " << path << rate << "\n";
+  if (gold) report_metrics(*gold, classifier, predictions, metrics_file.get());
   return 0;
 }
 
@@ -170,7 +217,11 @@ int main(int argc, char** argv) {
   app.add_option("--input-format", o.input_format, "tsv, csv or jsonl; default: the --input extension (stdin: tsv)");
   app.add_option("--text-columns", o.text_columns, "the text column, or two for sentence pairs: a[,b]");
   app.add_option("--output", o.output, ".tsv or .jsonl file; with --task a directory for the submission file")->required();
-  app.add_option("--task", o.task, "write the GLUE submission file of this task's test file (--input)");
+  auto* task = app.add_option("--task", o.task, "write the GLUE submission file of this task's test file (--input)");
+  auto* label = app.add_option("--label-column", o.label_column, "the input's gold labels: report accuracy "
+                               "and macro-F1 (regression: Pearson and Spearman) on stderr");
+  label->excludes(task);
+  app.add_option("--metrics-out", o.metrics_out, "with --label-column: the metrics as a JSON file")->needs(label);
   app.add_flag("--overwrite", o.overwrite, "replace an existing output file");
   app.add_option("--batch-size", o.batch_size)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--max-seq-length", o.max_seq_length)->capture_default_str()->check(CLI::PositiveNumber);
