@@ -7,7 +7,8 @@
 #            batch 5) and, with --grad-accum 2, a micro-batch of one example (rank 1 gets none)
 #   resume   dropout on: a -np 2 run stopped after step 3 and resumed equals the uninterrupted
 #            -np 2 run bit for bit; -np 1 refuses its checkpoint
-#   signal   SIGINT to mpirun stops both ranks with a checkpoint that -np 2 resumes to the end
+#   signal   SIGINT to mpirun stops both ranks with a checkpoint that -np 2 resumes to the end;
+#            early stopping stops both ranks
 #   failure  a rank that cannot read its data ends the job with its message, no hang
 # Every mpirun has a timeout. Usage (ctest): train_glue_dist.sh MODE TRAIN_GLUE COMPARE MPIEXEC FIXTURES
 set -uo pipefail
@@ -123,6 +124,12 @@ signal)
   check "SIGINT: 'stopped by signal' on rank 0: $(tail -4 "$tmp/run.log")" grep -q "stopped by signal" "$tmp/run.log"
   mpi 2 "${common[@]}" "${run[@]}" --resume "$tmp/run/checkpoint.h5" >"$tmp/resume.log" 2>&1
   check "resume after SIGINT: exit $? ($(tail -2 "$tmp/resume.log"))" grep -q '"steps": 2000' "$tmp/run/results.json"
+  # Early stopping, decided on rank 0's evaluation, ends both ranks at the same step.
+  mpi 2 "${common[@]}" --data-dir "$tmp/glue" --peft lora --batch-size 4 --max-steps 50 --eval-every 1 \
+    --early-stopping 1 --output-dir "$tmp/early" >"$tmp/early.log" 2>&1
+  check "early stopping under mpirun: exit $? ($(tail -2 "$tmp/early.log"))" python3 -c \
+    'import json, sys; sys.exit(json.load(open(sys.argv[1]))["steps"] >= 50)' \
+    "$tmp/early/results.json"
   ;;
 failure)
   make_data "$tmp/glue" 40
