@@ -44,7 +44,7 @@ for peft in lora full; do
     result=$(run "$peft" "$ranks" "$threads")  # a failed run ends the script (set -e)
     read -r done seconds rate <<<"$result"
     [ -z "$base" ] && base="$rate"
-    printf "| %s | %s x %s | %s | %s | %.2f | %.1f | %.2fx |\n" "$peft" "$ranks" "$threads" "$done" "$batch" \
+    printf "| %s | %s x %s | %s | %s | %.3f | %.1f | %.2fx |\n" "$peft" "$ranks" "$threads" "$done" "$batch" \
       "$seconds" "$rate" "$(python3 -c "print($rate / $base)")"
   done
 done
