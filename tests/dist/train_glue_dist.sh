@@ -9,7 +9,8 @@
 #            -np 2 run bit for bit; -np 1 refuses its checkpoint
 #   signal   SIGINT to mpirun stops both ranks with a checkpoint that -np 2 resumes to the end;
 #            early stopping stops both ranks
-#   failure  a rank that cannot read its data ends the job with its message, no hang
+#   failure  a rank that cannot read its data ends the job with its message, no hang; ranks
+#            that start from different weights are refused
 # Every mpirun has a timeout. Usage (ctest): train_glue_dist.sh MODE TRAIN_GLUE COMPARE MPIEXEC FIXTURES
 set -uo pipefail
 mode="$1"; bin="$2"; compare="$3"; mpiexec="$4"; fixtures="$5"
@@ -106,10 +107,10 @@ resume)
   ;;
 signal)
   make_data "$tmp/glue" 40
-  run=(--data-dir "$tmp/glue" --peft lora --batch-size 4 --max-steps 2000 --output-dir "$tmp/run")
+  run=(--data-dir "$tmp/glue" --peft lora --batch-size 4 --max-steps 4000 --output-dir "$tmp/run")
   # On SIGINT Open MPI 4.1's mpirun sends the ranks SIGCONT, SIGTERM after this many seconds and
   # SIGKILL after as many again (default 1; 2 leaves a busy machine time to save). The run must
-  # still be going when SIGTERM comes: 2000 steps take several seconds.
+  # still be going when SIGTERM comes: 4000 steps take several seconds.
   OMPI_MCA_odls_base_sigkill_timeout=2 \
     "$mpiexec" --oversubscribe -np 2 "$bin" "${common[@]}" "${run[@]}" >"$tmp/run.log" 2>&1 &
   pid=$!
@@ -123,7 +124,7 @@ signal)
     test "$rc" -ne 0 -a "$rc" -ne 137 -a -f "$tmp/run/checkpoint.h5"
   check "SIGINT: 'stopped by signal' on rank 0: $(tail -4 "$tmp/run.log")" grep -q "stopped by signal" "$tmp/run.log"
   mpi 2 "${common[@]}" "${run[@]}" --resume "$tmp/run/checkpoint.h5" >"$tmp/resume.log" 2>&1
-  check "resume after SIGINT: exit $? ($(tail -2 "$tmp/resume.log"))" grep -q '"steps": 2000' "$tmp/run/results.json"
+  check "resume after SIGINT: exit $? ($(tail -2 "$tmp/resume.log"))" grep -q '"steps": 4000' "$tmp/run/results.json"
   # Early stopping, decided on rank 0's evaluation, ends both ranks at the same step.
   mpi 2 "${common[@]}" --data-dir "$tmp/glue" --peft lora --batch-size 4 --max-steps 50 --eval-every 1 \
     --early-stopping 1 --output-dir "$tmp/early" >"$tmp/early.log" 2>&1
@@ -142,6 +143,16 @@ failure)
   check "failing rank: exit $rc after $((SECONDS - start)) s (expected non-zero, not 124), output: $out" \
     test "$rc" -ne 0 -a "$rc" -ne 124
   check "failing rank's message: $out" grep -qF "train_glue: rank 1: --data-dir: $tmp/nowhere/SST-2/train.tsv not found" <<<"$out"
+  # Ranks that start from different weights (another --seed draws other LoRA A matrices) are refused
+  # before the first step: rank 1 names the first parameter that differs, rank 0 says another
+  # rank differs (whichever prints first ends the job).
+  out=$(timeout 120 "$mpiexec" --oversubscribe -np 1 "$bin" "${common[@]}" --data-dir "$tmp/glue" \
+          --output-dir "$tmp/seeds" : -np 1 "$bin" "${common[@]}" --seed 4 --data-dir "$tmp/glue" \
+          --output-dir "$tmp/seeds" 2>&1); rc=$?
+  check "ranks with different seeds: exit $rc (expected non-zero, not 124), output: $out" \
+    test "$rc" -ne 0 -a "$rc" -ne 124
+  check "ranks with different seeds: the message: $out" \
+    grep -qE "train_glue: rank (1: parameters differ from rank 0's first at bert\.encoder\.layer\.0\.attention\.self\.query\.lora_A\.weight|0: parameters differ from rank 0's on another rank)" <<<"$out"
   ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
