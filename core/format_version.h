@@ -11,6 +11,9 @@
 //      checked before libhdf5 parses them, and a corrupted one can crash libhdf5).
 //   2  checkpoints carry a SHA-256 digest in their HDF5 user block; adapter_config.json
 //      records the version.
+//   3  a checkpoint of a data-parallel run records its process count ("dist/ranks") and each
+//      rank's generator (train/data_parallel.h); a version 2 reader would resume it as one
+//      process. Version 2 checkpoints still load: they are single-process ones.
 // Bump it when a reader of the old version would misread the new files; a reader refuses a
 // version newer than its own (check_format_version).
 #pragma once
@@ -21,7 +24,9 @@
 
 namespace tt {
 
-inline constexpr int64_t kFormatVersion = 2;
+inline constexpr int64_t kFormatVersion = 3;
+// The oldest checkpoint version this build loads (the first with a digest).
+inline constexpr int64_t kOldestCheckpointVersion = 2;
 
 // Throws tt::Error naming `file` when `version` is newer than this build's kFormatVersion, or
 // negative. Older versions are the caller's to accept or refuse.

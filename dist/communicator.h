@@ -28,6 +28,9 @@ class Communicator {
   // `t` on every rank takes `root`'s values.
   virtual void broadcast(const Tensor& t, int root) = 0;
   virtual void barrier() = 0;
+  // Ends every process of the job with `exit_code` (MPI_Abort), after this one printed why: a
+  // rank that fails alone must not leave the others waiting in a collective.
+  [[noreturn]] virtual void abort(int exit_code) = 0;
 };
 
 // "none", "mpi" or "nccl"; anything else is an error naming --dist-backend.

@@ -95,7 +95,7 @@ void check_parameters_identical(Communicator& comm,
   const Device device = params.empty() ? Device::cpu() : params[0].device();
   Tensor differs = full({1}, first_difference.empty() ? 0.0 : 1.0, DType::f64, device);
   comm.all_reduce_sum(differs);
-  TT_CHECK(differs.item() == 0, "rank ", comm.rank(), ": parameters differ from rank 0's",
+  TT_CHECK(differs.item() == 0, "parameters differ from rank 0's",
            first_difference.empty() ? std::string(" on another rank") : " first at " + first_difference,
            " (every rank must start from the same checkpoint and seed)");
 }

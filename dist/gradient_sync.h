@@ -23,7 +23,8 @@ inline constexpr int64_t kDefaultBucketBytes = 25 << 20;
 int64_t average_gradients(Communicator& comm, const std::vector<Tensor>& params, int64_t local_examples,
                           int64_t bucket_bytes = kDefaultBucketBytes);
 
-// Throws on every rank, naming the first parameter whose values differ from rank 0's.
+// Throws on every rank, naming the first parameter whose values differ from rank 0's (the
+// caller names the rank: train_glue prefixes "rank R: ").
 void check_parameters_identical(Communicator& comm,
                                 const std::vector<std::pair<std::string, Tensor>>& named_params,
                                 int64_t bucket_bytes = kDefaultBucketBytes);

@@ -65,6 +65,10 @@ class MpiCommunicator : public Communicator {
     in_chunks(t, [&](void* p, int n) { MPI_Bcast(p, n, mpi_type(t), root, MPI_COMM_WORLD); });
   }
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+  [[noreturn]] void abort(int exit_code) override {
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+    std::exit(exit_code);  // MPI_Abort does not return; this tells the compiler so
+  }
 
  private:
   static void check(const Tensor& t, const char* op) {

@@ -60,6 +60,7 @@ class NcclCommunicator : public Communicator {
     TT_CHECK(cudaStreamSynchronize(cuda::current_stream()) == cudaSuccess, "cudaStreamSynchronize failed");
     mpi_->barrier();
   }
+  [[noreturn]] void abort(int exit_code) override { mpi_->abort(exit_code); }
 
  private:
   static ncclDataType_t type(const Tensor& t) { return t.dtype() == DType::f64 ? ncclFloat64 : ncclFloat32; }

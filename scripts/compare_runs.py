@@ -5,7 +5,9 @@ integer of checkpoint.h5 and best.h5. Timings, memory and paths are left out (th
 between any two runs). Exact by default; --rtol allows a relative difference (a refactor that
 reorders a floating-point sum). Needs h5py and numpy.
 
-  scripts/compare_runs.py BEFORE_DIR AFTER_DIR [--runs full,lora,qgoft] [--rtol R]
+  scripts/compare_runs.py BEFORE_DIR AFTER_DIR [--runs full,lora,qgoft] [--rtol R] [--ignore K,..]
+--ignore leaves out checkpoint entries by name, e.g. @tinytune_checkpoint_version when the two
+builds write different format versions.
 Exit 0 when every run matches, 1 otherwise."""
 import argparse
 import json
@@ -70,9 +72,14 @@ def read_h5(path):
     return entries
 
 
+IGNORED_ENTRIES = set()  # --ignore
+
+
 def diff_h5(a_path, b_path, rtol, out):
     """Returns (tensors compared, largest relative difference)."""
     a, b = read_h5(a_path), read_h5(b_path)
+    for k in IGNORED_ENTRIES:
+        a.pop(k, None), b.pop(k, None)
     name = os.path.basename(a_path)
     for k in sorted(set(a) ^ set(b)):
         out.append(f"{name}:{k}: only on one side")
@@ -123,7 +130,9 @@ def main():
     parser.add_argument("after")
     parser.add_argument("--runs", default="full,lora,qgoft")
     parser.add_argument("--rtol", type=float, default=0.0)
+    parser.add_argument("--ignore", default="", help="checkpoint entries to leave out, comma-separated")
     args = parser.parse_args()
+    IGNORED_ENTRIES.update(k for k in args.ignore.split(",") if k)
     failed = False
     for run in args.runs.split(","):
         before, after = f"{args.before}/{run}", f"{args.after}/{run}"

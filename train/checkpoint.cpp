@@ -528,9 +528,9 @@ Checkpoint read_file(const std::string& path, bool verify_digest) {
   const auto version = version_only.integers.find(kVersionAttribute);
   if (version == version_only.integers.end())
     fail(path, "attribute '", kVersionAttribute, "' is not an integer");
-  if (version->second != kCheckpointVersion)
+  if (version->second < kOldestCheckpointVersion || version->second > kCheckpointVersion)
     fail(path, "checkpoint format version ", version->second, " is not supported (expected ",
-         kCheckpointVersion, ")");
+         kOldestCheckpointVersion, " to ", kCheckpointVersion, ")");
 
   Checkpoint checkpoint;
   std::vector<std::string> attributes;

@@ -1,12 +1,13 @@
 // Training-state checkpoints (model and optimizer tensors, step counters, RNG state, config) as
 // HDF5 files, written with the HDF5 C API and readable by any HDF5 reader, h5py included.
 //
-// File layout (format version 2, tt::kFormatVersion of core/format_version.h):
+// File layout (format version 3, tt::kFormatVersion of core/format_version.h; version 2 is the
+// same layout, without the data-parallel entries "dist/..." of train/data_parallel.h):
 //   bytes 0-511                        the digest block (train/checkpoint_digest.h), an HDF5
 //                                      user block: "tinytune checkpoint", the format version,
 //                                      and the SHA-256 of every byte after the block
 //   /                                  root group; its attributes hold the scalars:
-//     @tinytune_checkpoint_version     int64 = 2; loading requires it (reserved name)
+//     @tinytune_checkpoint_version     int64 = 3; loading requires 2 or 3 (reserved name)
 //     @<name>                          one scalar attribute per entry, told apart by its type:
 //                                        integers -> int64, reals -> float64,
 //                                        strings  -> fixed-length UTF-8 string (NUL-padded;
@@ -67,8 +68,8 @@ struct Checkpoint {
   // maps, and not "tinytune_checkpoint_version".
 };
 
-// The format version this build writes and the only one it reads: the one of every file
-// tinytune writes (core/format_version.h).
+// The format version this build writes, the one of every file tinytune writes
+// (core/format_version.h); it reads kOldestCheckpointVersion to this one.
 inline constexpr int64_t kCheckpointVersion = kFormatVersion;
 
 // Writes atomically: to a temporary file of its own beside `path` (io::temporary_path_for), closed

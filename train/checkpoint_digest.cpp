@@ -108,7 +108,7 @@ std::string parse_block(const std::string& path, const std::string& block) {
   if (!all_of_chars(version, "0123456789") || version.size() > 9)
     damaged(path, "no valid 'format_version' line");
   check_format_version("checkpoint: " + path, std::stoll(version));
-  if (std::stoll(version) != kFormatVersion)
+  if (std::stoll(version) < kOldestCheckpointVersion)
     damaged(path, "a format version older than the first with a digest block");
   const std::string digest = take_line(block, pos, "sha256");
   if (digest.size() != 64 || !all_of_chars(digest, "0123456789abcdef"))
@@ -138,8 +138,8 @@ void verify_digest_block(const std::string& path) {
   block.resize(read_at(path, descriptor.get(), block.data(), block.size(), 0));
   if (block.rfind(kHdf5Signature, 0) == 0)
     fail(path, "an HDF5 file without a digest block: a checkpoint of format version 1 (tinytune "
-         "before digests) or a file of another program; this build reads format version ",
-         kFormatVersion, " checkpoints only, whose SHA-256 digest is checked before libhdf5 "
+         "before digests) or a file of another program; this build reads format versions ",
+         kOldestCheckpointVersion, " to ", kFormatVersion, " only, whose SHA-256 digest is checked before libhdf5 "
          "parses them (restart the run, or finish it with the tinytune that wrote the file)");
   if (block.rfind(kMagic, 0) != 0)
     fail(path, "not a tinytune checkpoint: it does not start with \"tinytune checkpoint\" "

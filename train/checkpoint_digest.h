@@ -26,8 +26,8 @@ inline constexpr size_t kDigestBlockBytes = 512;  // HDF5 user blocks: 512 times
 void write_digest_block(const std::string& path, const std::string& file);
 
 // Reads the digest block of `path` and the rest of the file, and throws tt::Error naming the
-// file unless the block is well formed, its format version is kFormatVersion, and the digest
-// matches. A file that starts with the HDF5 signature has no block: a checkpoint of format
+// file unless the block is well formed, its format version is kOldestCheckpointVersion to
+// kFormatVersion, and the digest matches. A file that starts with the HDF5 signature has no block: a checkpoint of format
 // version 1 (or an HDF5 file not written by tinytune), refused with both versions named.
 void verify_digest_block(const std::string& path);
 

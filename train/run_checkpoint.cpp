@@ -6,6 +6,7 @@
 #include "tinytune/core/ops.h"
 #include "tinytune/core/random.h"
 #include "tinytune/peft/adapter_io.h"
+#include "tinytune/train/data_parallel.h"
 #include "tinytune/train/hf_export.h"
 
 namespace tt::train {
@@ -81,7 +82,9 @@ Checkpoint capture_run(const TrainingRun& run, bool with_optimizer) {
 }
 
 void save_run(const TrainingRun& run) {
-  save_checkpoint((fs::path(run.config.output_dir) / "checkpoint.h5").string(), capture_run(run, true));
+  Checkpoint c = capture_run(run, true);
+  add_rank_states(run, c);  // every rank takes part: the other ranks' generators travel to rank 0
+  if (writes_outputs(run)) save_checkpoint((fs::path(run.config.output_dir) / "checkpoint.h5").string(), c);
 }
 
 void restore_run(TrainingRun& run, const std::string& path) {
@@ -102,6 +105,7 @@ void restore_run(TrainingRun& run, const std::string& path) {
   run.best_metric = need(c.reals, "best_metric");
   default_generator().manual_seed(static_cast<uint64_t>(need(c.integers, "rng/seed")));
   default_generator().set_offset(static_cast<uint64_t>(need(c.integers, "rng/offset")));
+  restore_rank_state(run, c, path);  // the rank count must match; ranks > 0: their own generator
 }
 
 namespace {

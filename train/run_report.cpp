@@ -13,6 +13,7 @@
 #include "tinytune/core/cuda/runtime.h"
 #include "tinytune/core/io/atomic_file.h"
 #include "tinytune/peft/peft.h"
+#include "tinytune/train/data_parallel.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/run_checkpoint.h"
 #include "tinytune/train/svg_plot.h"
@@ -166,9 +167,11 @@ void open_report(TrainingRun& run) {
   if (config.peft != "full") std::cerr << ", of which adapters " << peft::adapter_parameter_count(model);
   std::cerr << ", " << run.total_steps << " steps, lr " << run.lr << ", ";
   if (run.device.is_cpu())
-    std::cerr << "CPU, threads " << omp_get_max_threads() << "\n";
+    std::cerr << "CPU, threads " << omp_get_max_threads();
   else
-    std::cerr << cuda::device_name() << (config.bf16 ? ", bf16 autocast" : "") << "\n";
+    std::cerr << cuda::device_name() << (config.bf16 ? ", bf16 autocast" : "");
+  if (ranks_of(run) > 1) std::cerr << ", " << ranks_of(run) << " processes (" << dist::to_string(run.comm->backend()) << ")";
+  std::cerr << "\n";
 }
 
 void ProgressWindow::add(const StepStats& s) {

@@ -16,13 +16,15 @@ Tensor training_loss(nn::BertForSequenceClassification& model, const data::Batch
 
 struct StepStats {
   double loss = 0;        // the step's loss (the mean over its micro-batches)
-  int64_t examples = 0;   // examples it trained on
+  int64_t examples = 0;   // examples it trained on (all ranks')
   double grad_norm = 0;   // the gradient norm before clipping (0 when clipping is off)
 };
 
 // Sets the scheduled lr, runs config.grad_accum micro-batches of `plan` from run.next_batch
 // (forward, training_loss, backward; under bf16 autocast with --bf16), clips, steps AdamW and
-// zeroes the gradients. Advances run.next_batch, run.step and run.examples_seen.
+// zeroes the gradients. Advances run.next_batch, run.step and run.examples_seen. With several
+// ranks each runs its share of every micro-batch and the gradients are averaged before
+// clipping (train/data_parallel.h); the stats are the whole step's, over all ranks.
 StepStats train_step(TrainingRun& run, const std::vector<std::vector<int64_t>>& plan);
 
 }  // namespace tt::train

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
+#include "tinytune/train/data_parallel.h"
 #include "tinytune/train/predict_test_file.h"
 #include "tinytune/train/run_checkpoint.h"
 #include "tinytune/train/run_lock.h"
@@ -25,14 +27,14 @@ bool early_stopping_due(const TrainingRun& run) {
 bool after_step(TrainingRun& run, ProgressWindow& window, TrainResult& result) {
   const TrainConfig& c = run.config;
   bool stop = false;
-  report_progress(run, window);
+  if (writes_outputs(run)) report_progress(run, window);
   if (c.eval_every > 0 && run.step % c.eval_every == 0) {
-    record_eval(run, evaluate(run), result);
+    evaluate_on_rank0(run, result);
     stop |= early_stopping_due(run);
   }
   if (c.save_every > 0 && run.step % c.save_every == 0) save_run(run);
-  if (g_stop_signal.load()) {
-    result.stopped_by_signal = g_stop_signal.load();
+  if (const int signal = agreed_stop_signal(run)) {  // any rank's, so every rank stops here
+    result.stopped_by_signal = signal;
     stop = true;
   }
   if (c.stop_after > 0 && run.step >= c.stop_after) {
@@ -59,7 +61,7 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
     }
     if (run.next_batch < usable) continue;  // stopped (or done) inside the epoch
     if (c.epoch_eval && run.last_eval_step != run.step) {
-      record_eval(run, evaluate(run), result);
+      evaluate_on_rank0(run, result);
       stop |= early_stopping_due(run);
     }
     ++run.epoch;
@@ -72,17 +74,23 @@ void train_epochs(TrainingRun& run, TrainResult& result) {
 
 }  // namespace
 
-TrainResult train_glue(TrainConfig config) {
+TrainResult train_glue(TrainConfig config, std::shared_ptr<dist::Communicator> comm) {
   TrainingRun run = start_run(std::move(config));
-  std::filesystem::create_directories(run.config.output_dir);
-  const RunLock lock(run.config.output_dir);  // before anything is read, removed or written there
-  claim_output_dir(run.config);  // before anything slow: a refused directory fails at once
+  run.comm = std::move(comm);
+  std::optional<RunLock> lock;  // rank 0 alone touches the output directory
+  if (writes_outputs(run)) {
+    std::filesystem::create_directories(run.config.output_dir);
+    lock.emplace(run.config.output_dir);  // before anything is read, removed or written there
+    claim_output_dir(run.config);  // before anything slow: a refused directory fails at once
+  }
   open_task(run);
   load_model(run);
   apply_adapters(run);
+  seed_rank_generator(run);
   prepare_optimizer(run);
   if (!run.config.resume.empty()) restore_run(run, run.config.resume);
-  open_report(run);
+  check_same_start(run);
+  if (writes_outputs(run)) open_report(run);
 
   TrainResult result;
   result.output_dir = run.config.output_dir;
@@ -91,11 +99,13 @@ TrainResult train_glue(TrainConfig config) {
   // The run ends with an evaluation of its last step (dev_last), unless a signal or --stop-after
   // cut it short.
   if (run.last_eval_step != run.step && !result.stopped_by_signal && !result.stopped_early)
-    record_eval(run, evaluate(run), result);
+    evaluate_on_rank0(run, result);
   result.steps = run.step;
   result.epochs = run.epoch + static_cast<double>(run.next_batch) / std::max<int64_t>(1, run.batches_per_epoch);
-  write_results(run, result, result.train_seconds);
-  write_test_predictions(run, result);  // with the best weights write_results left in the model
+  if (writes_outputs(run)) {
+    write_results(run, result, result.train_seconds);
+    write_test_predictions(run, result);  // with the best weights write_results left in the model
+  }
   return result;
 }
 

@@ -1,7 +1,8 @@
 // Fine-tuning a BERT checkpoint on a GLUE task, or on your own CSV/TSV/JSONL files
 // (data/text_dataset.h): full fine-tuning or LoRA, AdamW with a warmup schedule, gradient accumulation and clipping, evaluation every N steps and at each epoch's
 // end, the best checkpoint by the task's main metric, early stopping, HDF5 checkpoints with an
-// exact resume, and SIGINT/SIGTERM handled at a step boundary.
+// exact resume, and SIGINT/SIGTERM handled at a step boundary. Under `mpirun -np N` one model is
+// trained data-parallel, rank 0 writing the files below (train/data_parallel.h).
 //
 // Files in the output directory (refused when it holds a run already, unless
 // --overwrite-output-dir or --resume):
@@ -36,9 +37,14 @@
 #pragma once
 #include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "tinytune/train/train_config.h"
+
+namespace tt::dist {
+class Communicator;
+}
 
 namespace tt::train {
 
@@ -59,6 +65,8 @@ struct TrainResult {
   std::string output_dir;
 };
 
-TrainResult train_glue(TrainConfig config);
+// `comm`: the data-parallel job this process is a rank of (train/data_parallel.h; every rank
+// calls train_glue with the same config); null: a single process.
+TrainResult train_glue(TrainConfig config, std::shared_ptr<dist::Communicator> comm = nullptr);
 
 }  // namespace tt::train

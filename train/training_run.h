@@ -21,6 +21,10 @@
 #include "tinytune/train/lr_schedule.h"
 #include "tinytune/train/train_config.h"
 
+namespace tt::dist {
+class Communicator;
+}
+
 namespace tt::train {
 
 struct TrainingRun {
@@ -56,6 +60,8 @@ struct TrainingRun {
   int64_t last_eval_step = -1;  // the step of this process's latest evaluation
   double last_eval_loss = NAN;  // the latest evaluation's mean dev loss
   std::ofstream metrics;        // metrics.jsonl
+  // The data-parallel job this process is a rank of (train/data_parallel.h); null: one process.
+  std::shared_ptr<dist::Communicator> comm;
 };
 
 // Validates `config`, picks the device (--device), sets the OpenMP threads and the default

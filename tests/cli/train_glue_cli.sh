@@ -63,6 +63,13 @@ cp "$tmp/flip_good.h5" "$tmp/flip/checkpoint.h5"
   --resume "$tmp/flip/checkpoint.h5" >"$tmp/flip_resume.out" 2>&1; rc=$?
 check "intact checkpoint resumes: exit $rc, output: $(tail -3 "$tmp/flip_resume.out")" test "$rc" -eq 0
 
+# A format version 2 checkpoint (written before data-parallel runs, by 28d4b68's train_glue with
+# these flags and --stop-after 1: tests/fixtures/checkpoint_v2.h5) resumes as a single process.
+"$bin" "${common[@]}" --peft lora --max-steps 2 --output-dir "$tmp/v2" \
+  --resume "$fixtures/checkpoint_v2.h5" >"$tmp/v2.log" 2>&1; rc=$?
+check "version 2 checkpoint resumes: exit $rc, output: $(tail -3 "$tmp/v2.log")" \
+  grep -q '"steps": 2' "$tmp/v2/results.json"
+
 # config.json sizes far beyond the weights file: a clear error before anything is allocated
 # (a 4 GiB address-space limit turns an attempt into a failure instead of a swapping machine;
 # under ASan, which needs terabytes of address space, ASAN_OPTIONS's RSS limit does that).

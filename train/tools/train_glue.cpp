@@ -2,8 +2,10 @@
 // for the outputs).
 //   train_glue --task sst2 --peft lora                   (model and data in their default places)
 //   train_glue --train-file t.csv --validation-file d.csv --text-columns sentence --label-column label
-// Exit codes: 0 done; 2 bad flags; 1 a runtime error (message names the file or flag);
-// 130/143 stopped by SIGINT/SIGTERM after saving checkpoint.h5 (resume with --resume).
+//   mpirun -np 2 train_glue --task sst2 ...             data-parallel (train/data_parallel.h)
+// Exit codes: 0 done; 2 bad flags; 1 a runtime error (message names the file or flag; under
+// mpirun the failing rank's message, then MPI_Abort ends every rank); 130/143 stopped by
+// SIGINT/SIGTERM after saving checkpoint.h5 (resume with --resume).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "tinytune/core/cpu_malloc.h"
 #include "tinytune/core/error.h"
 #include "tinytune/peft/registry.h"
+#include "tinytune/train/data_parallel.h"
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/trainer.h"
 
@@ -19,6 +22,16 @@ using namespace tt;
 namespace {
 
 void on_signal(int signal) { train::g_stop_signal.store(signal); }
+
+// Prints why this process failed; under mpirun (several ranks) it names the rank and ends the
+// whole job, so no other rank waits forever in a collective.
+int fail(dist::Communicator* comm, const char* what) {
+  const bool several = comm != nullptr && comm->size() > 1;
+  std::cerr << "train_glue: " << (several ? "rank " + std::to_string(comm->rank()) + ": " : "") << what
+            << std::endl;
+  if (several) comm->abort(1);
+  return 1;
+}
 
 // "full, lora, ... or qgoft": every registered family (peft/registry.h).
 std::string peft_choices() {
@@ -104,6 +117,9 @@ int main(int argc, char** argv) {
   add_own_data_flags(app, c, text_columns);
   add_adapter_flags(app, c.adapter, target_modules);
   peft::PeftConfig& a = c.adapter;
+  std::string dist_backend = "auto";
+  app.add_option("--dist-backend", dist_backend, "auto (mpi under mpirun, nccl there on CUDA; none "
+                 "otherwise), none, mpi or nccl")->capture_default_str();
   try {
     app.parse(argc, argv);
     a.target_modules = train::split_commas(target_modules);
@@ -115,24 +131,29 @@ int main(int argc, char** argv) {
     std::cerr << "train_glue: " << e.what() << "\n";
     return 2;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  std::shared_ptr<dist::Communicator> comm;
   try {
-    train::TrainResult r = train::train_glue(c);
+    comm = train::open_communicator(dist_backend, c.device);
+    // After MPI's start-up, so these handlers are the ones in place. SIGTERM alike: mpirun
+    // passes Ctrl-C on to the ranks as SIGTERM.
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    train::TrainResult r = train::train_glue(c, comm);
+    const bool rank0 = comm->rank() == 0;  // the other ranks stay quiet
     if (r.stopped_by_signal) {
-      std::cerr << "train_glue: stopped by signal " << r.stopped_by_signal << "; state saved in "
-                << r.output_dir << "/checkpoint.h5 (continue with --resume)\n";
+      if (rank0)
+        std::cerr << "train_glue: stopped by signal " << r.stopped_by_signal << "; state saved in "
+                  << r.output_dir << "/checkpoint.h5 (continue with --resume)\n";
       return 128 + r.stopped_by_signal;
     }
+    if (!rank0) return 0;
     std::cout << "dev";
     for (auto& [name, value] : r.best_metrics) std::cout << ' ' << name << '=' << value;
     std::cout << "  (" << r.output_dir << "/results.json)\n";
     return 0;
   } catch (const Error& e) {
-    std::cerr << "train_glue: " << e.what() << "\n";
-    return 1;
+    return fail(comm.get(), e.what());
   } catch (const std::exception& e) {
-    std::cerr << "train_glue: " << e.what() << "\n";
-    return 1;
+    return fail(comm.get(), e.what());
   }
 }
