@@ -5,7 +5,8 @@
 #   BUILD_DIR=out JOBS=2 ./scripts/sanitize.sh
 # GCC (the project's compiler), no CUDA, benchmarks or examples (TINYTUNE_SANITIZE=ON adds the
 # flags, CMakeLists.txt). -O1: ASan's recommended level, and the build is about half the cost of
-# -O3's. Only what ctest runs is built: the test binary and the tools the CLI tests call.
+# -O3's. Only what ctest runs is built: the test binary and the tools the CLI tests call
+# (cli.predict and cli.export call predict and export_model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -14,7 +15,7 @@ jobs="${JOBS:-$(nproc)}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
   -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DTINYTUNE_SANITIZE=ON -DTINYTUNE_CUDA=OFF \
   -DTINYTUNE_BUILD_BENCHMARKS=OFF -DTINYTUNE_BUILD_EXAMPLES=OFF
-cmake --build "$build" -j "$jobs" --target tinytune_tests train_glue lorahub eval_adapter
+cmake --build "$build" -j "$jobs" --target tinytune_tests train_glue lorahub eval_adapter predict export_model
 built=$SECONDS
 
 # Every report stops the test that made it. hard_rss_limit_mb stands in for the address-space
