@@ -193,6 +193,9 @@ TextRecords read_jsonl(const std::string& path, const std::string& content,
     } catch (const nlohmann::json::parse_error& e) {
       throw Error(detail::concat(path, ":", line_no, ":", e.byte, ": not valid JSON (expected one "
                                  "JSON object per line): ", e.what()));
+    } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond a double's range
+      throw Error(detail::concat(path, ":", line_no, ": not valid JSON (expected one JSON object per "
+                                 "line): ", e.what()));
     }
     TT_CHECK(object.is_object(), path, ":", line_no, ": expected a JSON object, got ", object.type_name());
     const bool first = table.records.empty();

@@ -198,3 +198,13 @@ TEST_CASE("text data: a test file with or without labels") {
   r.test_file = write(tmp, "test_labelled.csv", "label,sentence\nneg,c\nunsure,d\n");
   expect_error([&] { read_text_dataset(r); }, {r.test_file + ":3: column 'label': unknown label 'unsure'"});
 }
+
+// Found by fuzz_own_data: nlohmann-json reports a number beyond a double's range as out_of_range,
+// not parse_error, and that exception escaped the reader without the file and line.
+TEST_CASE("text data: a JSONL number too large for a double is an error naming the file and line") {
+  TempDir tmp;
+  const std::string good = write(tmp, "good.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 2}\n");
+  const std::string huge = write(tmp, "huge.jsonl", "{\"sentence\": \"a\", \"label\": 1}\n{\"sentence\": \"b\", \"label\": 1e400}\n");
+  expect_error([&] { read_text_dataset(request(huge, good)); },
+               {tmp.dir.string() + "/huge.jsonl:2:", "not valid JSON", "number overflow"});
+}
