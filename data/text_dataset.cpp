@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -311,6 +312,10 @@ GlueSplit to_split(const TextRecords& table, const TextDataRequest& request, con
       const auto v = as_number(r.values[label_col]);
       TT_CHECK(v.has_value(), table.path, ":", r.line, ": column '", label_name, "': non-numeric label '",
                r.values[label_col], "' (expected a number: this is a regression run)");
+      // Scores are floats: a finite double beyond float's range would become inf.
+      TT_CHECK(std::abs(*v) <= std::numeric_limits<float>::max(), table.path, ":", r.line, ": column '",
+               label_name, "': label ", r.values[label_col], " is beyond a 32-bit float's range (expected "
+               "a score within +-3.4e38)");
       ex.score = static_cast<float>(*v);
     } else if (with_labels) {
       const auto id = labels->find(r.values[label_col]);
