@@ -4,6 +4,8 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <exception>
+#include <string>
 #include <unordered_map>
 
 #include "tinytune/core/error.h"
@@ -38,9 +40,17 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path)
     : model_path_(model_path), processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  const auto status = processor_->Load(model_path);
-  TT_CHECK(status.ok(), "SentencePieceTokenizer: cannot load model '", model_path, "' (",
-           status.ToString(), "); expected a SentencePiece .model file (spm_train's output)");
+  // Load reports most faults in its status, but some malformed models make it throw (an empty
+  // piece: the trie builder's "zero-length key"); both become the same tt::Error.
+  std::string fault;
+  try {
+    const auto status = processor_->Load(model_path);
+    if (!status.ok()) fault = status.ToString();
+  } catch (const std::exception& e) {
+    fault = e.what();
+  }
+  TT_CHECK(fault.empty(), "SentencePieceTokenizer: cannot load model '", model_path, "' (", fault,
+           "); expected a SentencePiece .model file (spm_train's output)");
   const int unk = processor_->unk_id();
   auto piece = [&](const char* p) {  // PieceToId answers unk for an absent piece
     int id = processor_->PieceToId(p);

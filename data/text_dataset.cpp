@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "tinytune/core/error.h"
 #include "tinytune/data/text_table.h"
@@ -134,6 +135,9 @@ GlueSplit to_split(const TextTable& table, const ColumnIndex& index, const Label
         const auto v = as_number(label);
         TT_CHECK(v.has_value(), where, "non-numeric label '", label, "' (expected a number: this is a "
                  "regression run)");
+        // Scores are floats: a finite double beyond float's range would become inf.
+        TT_CHECK(std::abs(*v) <= std::numeric_limits<float>::max(), where, "label ", label, " is beyond "
+                 "a 32-bit float's range (expected a score within +-3.4e38)");
         ex.score = static_cast<float>(*v);
       } else {
         const auto id = labels.find(label);

@@ -161,6 +161,8 @@ nlohmann::json json_object(const std::string& line, const std::string& where) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(detail::concat(where.substr(0, where.size() - 1), e.byte, ": not valid JSON (expected "
                                "one JSON object per line): ", e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond a double's range
+    throw Error(detail::concat(where, "not valid JSON (expected one JSON object per line): ", e.what()));
   }
   TT_CHECK(object.is_object(), where, "expected a JSON object, got ", object.type_name());
   return object;

@@ -5,7 +5,8 @@
 #   BUILD_DIR=out JOBS=2 ./scripts/sanitize.sh
 # GCC (the project's compiler), no CUDA, benchmarks or examples (TINYTUNE_SANITIZE=ON adds the
 # flags, CMakeLists.txt). -O1: ASan's recommended level, and the build is about half the cost of
-# -O3's. Only what ctest runs is built: the test binary and the tools the CLI tests call.
+# -O3's. Only what ctest runs is built: the test binary and the tools the CLI tests call
+# (cli.predict and cli.export call predict and export_model; dist.* runs tinytune_dist_tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -14,7 +15,7 @@ jobs="${JOBS:-$(nproc)}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
   -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DTINYTUNE_SANITIZE=ON -DTINYTUNE_CUDA=OFF \
   -DTINYTUNE_BUILD_BENCHMARKS=OFF -DTINYTUNE_BUILD_EXAMPLES=OFF
-cmake --build "$build" -j "$jobs" --target tinytune_tests train_glue lorahub eval_adapter
+cmake --build "$build" -j "$jobs" --target tinytune_tests tinytune_dist_tests train_glue lorahub eval_adapter predict export_model
 built=$SECONDS
 
 # Every report stops the test that made it. hard_rss_limit_mb stands in for the address-space
@@ -26,6 +27,10 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/sanitize/lsan.supp${LSAN_OPTIONS:+:
 #   install.package  installs tinytune and builds other projects against it (examples, consumers):
 #                    a check of the packaging, which scripts/test.sh runs; here it would build
 #                    those projects again without the sanitizer runtime.
-excluded='^(install\.package)$'
+#   dist.mpi_np1, dist.mpi_np2  run under mpirun: Debian's Open MPI (not instrumented) leaks some
+#                    80 blocks at MPI_Finalize, most allocated in plugins it unloads before the
+#                    leak check (stacks end in "<unknown module>", no suppression can name them).
+#                    dist.single runs the communicator here without MPI.
+excluded='^(install\.package|dist\.mpi_np1|dist\.mpi_np2)$'
 ctest --test-dir "$build" --output-on-failure -j "$jobs" -E "$excluded"
 echo "sanitize: build $((built - start)) s, tests $((SECONDS - built)) s (ASan + UBSan, GCC, $build)"

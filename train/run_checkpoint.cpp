@@ -24,7 +24,7 @@ void check_same_settings(const TrainingRun& run, const std::string& path, const 
   for (const char* key : {"task", "peft", "batch_size", "seed", "grad_accum", "max_seq_length",
                           "lora_r", "target_modules", "epochs", "max_steps", "lr", "schedule",
                           "lora_init", "c3a_block_size", "head_lr", "bf16", "dropout", "train_file",
-                          "text_columns", "label_column", "problem_type"}) {
+                          "text_columns", "label_column", "problem_type", "adam_epsilon"}) {
     // A key absent from the checkpoint (written before the setting existed, or a GLUE run's
     // own-data keys) had its default; null when it has none.
     const auto entry = [&](const nlohmann::json& j) { return j.contains(key) ? j[key] : nlohmann::json(); };

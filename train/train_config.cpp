@@ -23,6 +23,7 @@ void TrainConfig::validate() const {
   TT_CHECK(eval_batch_size > 0, "--eval-batch-size: must be > 0, got ", eval_batch_size);
   TT_CHECK(lr >= 0, "--lr: must be >= 0 (0 picks the method's default), got ", lr);
   TT_CHECK(weight_decay >= 0, "--weight-decay: must be >= 0, got ", weight_decay);
+  TT_CHECK(adam_epsilon > 0 && adam_epsilon < 1, "--adam-epsilon: must be in (0, 1), got ", adam_epsilon);
   TT_CHECK(warmup_ratio >= 0 && warmup_ratio < 1, "--warmup-ratio: must be in [0, 1), got ", warmup_ratio);
   TT_CHECK(max_seq_length >= 3 && max_seq_length <= 512, "--max-seq-length: must be in [3, 512], got ",
            max_seq_length);
@@ -63,6 +64,7 @@ std::string TrainConfig::to_json() const {
       {"task", task}, {"model_dir", model_dir}, {"data_dir", data_dir}, {"output_dir", output_dir},
       {"peft", peft}, {"epochs", epochs}, {"max_steps", max_steps}, {"batch_size", batch_size},
       {"eval_batch_size", eval_batch_size}, {"lr", effective_lr()}, {"weight_decay", weight_decay},
+      {"adam_epsilon", adam_epsilon},
       {"warmup_ratio", warmup_ratio}, {"schedule", schedule}, {"max_seq_length", max_seq_length},
       {"seed", seed}, {"device", device}, {"bf16", bf16}, {"eval_every", eval_every}, {"epoch_eval", epoch_eval},
       {"grad_accum", grad_accum}, {"max_grad_norm", max_grad_norm}, {"threads", threads}, {"save_every", save_every},

@@ -23,6 +23,7 @@ struct TrainConfig {
   double head_lr = 0.0;  // the classifier's lr; 0: the same as lr
   double dropout = -1.0;  // the model's hidden, attention and classifier dropout; < 0: config.json's
   double weight_decay = 0.0;
+  double adam_epsilon = 1e-8;  // AdamW's eps (HF's adam_epsilon)
   double warmup_ratio = 0.0;
   std::string schedule = "linear";
   int64_t max_seq_length = 128;

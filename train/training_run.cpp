@@ -163,7 +163,7 @@ void prepare_optimizer(TrainingRun& run) {
   run.lr = c.effective_lr();
   run.optimizer = std::make_unique<AdamW>(
       decay_groups(run.trainable, c.weight_decay, "classifier.", c.effective_head_lr() / run.lr),
-      AdamWOptions{.lr = run.lr});
+      AdamWOptions{.lr = run.lr, .eps = c.adam_epsilon});
   run.schedule = std::make_unique<LrSchedule>(
       parse_schedule(c.schedule),
       static_cast<int64_t>(std::ceil(c.warmup_ratio * static_cast<double>(run.total_steps))),

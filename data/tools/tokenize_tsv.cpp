@@ -16,30 +16,10 @@
 
 #include "tinytune/core/error.h"
 #include "tinytune/data/glue.h"
+#include "tinytune/data/tools/tokenize_tsv_flags.h"
 #include "tinytune/data/wordpiece.h"
 
 namespace {
-
-// "3" or "7,8" -> column indices (0-based); anything else is a flag error.
-std::vector<size_t> parse_columns(const std::string& text) {
-  std::vector<size_t> columns;
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                      : comma - start);
-    TT_CHECK(!part.empty() && part.find_first_not_of("0123456789") == std::string::npos &&
-                 part.size() < 10,
-             "tokenize_tsv: --columns '", text,
-             "' is not valid; expected one or two 0-based column indices, e.g. 3 or 7,8");
-    columns.push_back(std::stoul(part));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  TT_CHECK(columns.size() <= 2, "tokenize_tsv: --columns '", text,
-           "' names ", columns.size(), " columns; expected one (a text) or two (a text pair)");
-  return columns;
-}
 
 void print_ids(std::string& out, const char* key, const std::vector<int64_t>& ids) {
   out += '"';
@@ -56,21 +36,15 @@ void print_ids(std::string& out, const char* key, const std::vector<int64_t>& id
 
 int main(int argc, char** argv) {
   CLI::App app{"WordPiece-encode one or two TSV columns; one JSON line per row"};
-  std::string vocab_path, input_path, columns_text;
-  bool skip_header = false;
-  int64_t max_length = 0;
-  app.add_option("--vocab", vocab_path, "vocab.txt, one token per line")->required();
-  app.add_option("--input", input_path, "the TSV file")->required();
-  app.add_option("--columns", columns_text, "0-based column of the text, or a,b for a pair")
-      ->required();
-  app.add_flag("--skip-header", skip_header, "the first line is a header, not a row");
-  app.add_option("--max-length", max_length, "ids per row at most, [CLS]/[SEP] included")
-      ->required()
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  tt::tools::tokenize_tsv::Options o;
+  tt::tools::tokenize_tsv::add_tokenize_tsv_flags(app, o);
   CLI11_PARSE(app, argc, argv);
+  const std::string &vocab_path = o.vocab_path, &input_path = o.input_path;
+  const bool skip_header = o.skip_header;
+  const int64_t max_length = o.max_length;
 
   try {
-    const std::vector<size_t> columns = parse_columns(columns_text);
+    const std::vector<size_t> columns = tt::tools::tokenize_tsv::parse_columns(o.columns_text);
     const tt::data::WordPieceTokenizer tokenizer(vocab_path);
     std::ifstream in(input_path, std::ios::binary);
     TT_CHECK(in, "tokenize_tsv: cannot open --input '", input_path, "'; expected a TSV file");

@@ -15,25 +15,17 @@
 
 #include "tinytune/core/error.h"
 #include "tinytune/data/sentencepiece_tokenizer.h"
+#include "tinytune/data/tools/train_sentencepiece_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a SentencePiece model on one column of a TSV file"};
-  std::string input_path, output_prefix;
-  size_t column = 0;
-  bool skip_header = false;
-  tt::data::SentencePieceTrainOptions options;
-  app.add_option("--input", input_path, "the TSV file")->required();
-  app.add_option("--column", column, "0-based column holding the text")->required();
-  app.add_option("--vocab-size", options.vocab_size, "pieces in the model, specials included")
-      ->required()
-      ->check(CLI::Range(5, 1 << 20));
-  app.add_option("--output", output_prefix, "writes PREFIX.model and PREFIX.vocab")->required();
-  app.add_flag("--skip-header", skip_header, "the first line is a header, not a row");
-  app.add_option("--model-type", options.model_type, "unigram (default), bpe, char or word")
-      ->check(CLI::IsMember({"unigram", "bpe", "char", "word"}));
-  app.add_option("--threads", options.threads, "trainer threads (default 1)")
-      ->check(CLI::Range(1, 256));
+  tt::tools::train_sentencepiece::Options o;
+  tt::tools::train_sentencepiece::add_train_sentencepiece_flags(app, o);
   CLI11_PARSE(app, argc, argv);
+  const std::string &input_path = o.input_path, &output_prefix = o.output_prefix;
+  const size_t column = o.column;
+  const bool skip_header = o.skip_header;
+  const tt::data::SentencePieceTrainOptions& options = o.options;
 
   try {
     std::ifstream in(input_path, std::ios::binary);

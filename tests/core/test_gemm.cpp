@@ -119,9 +119,10 @@ void check_backend(GemmBackend backend, double tol) {
     for (int t = 0; t < 4; ++t)
       for (double beta : {0.0, 0.5}) {
         const Case c{bool(t & 1), bool(t & 2), M, N, K, /*alpha=*/-1.5, beta, /*pad=*/3};
-        CAPTURE(M);
-        CAPTURE(N);
-        CAPTURE(K);
+        // c's copies: clang 14 cannot capture structured bindings (CAPTURE's lambda).
+        CAPTURE(c.M);
+        CAPTURE(c.N);
+        CAPTURE(c.K);
         CAPTURE(c.trans_a);
         CAPTURE(c.trans_b);
         CAPTURE(beta);

@@ -144,3 +144,19 @@ TEST_CASE("sentencepiece: missing or corrupt models and bad input are errors nam
   check_error([&] { train_sentencepiece(corpus(), scratch("huge"), options); },
               {scratch("huge") + ".model", "Vocabulary size"});
 }
+
+// Found by fuzz_sentencepiece: a well-formed protobuf whose piece list holds a piece starting
+// with a NUL byte makes libsentencepiece's trie builder throw Darts::Details::Exception ("zero-
+// length key") out of Load, past the tt::Error the constructor promises.
+TEST_CASE("sentencepiece: a model with an empty piece is an error naming the file") {
+  const char bytes[] =
+      "\x0a\x0e\x0a\x05\x3c\x70\x61\x64\x3e\x15\x00\x00\x00\x00\x18\x03\x0a\x0e\x0a\x05\x3c\x75\x6e"
+      "\x6b\x3e\x15\x00\x00\x00\x00\x18\x02\x0a\x0c\x0a\x03\x3c\x73\x3e\x15\x00\x00\x00\x00\x18\x03"
+      "\x0a\x0d\x0a\x04\x3c\x2f\x73\x3e\x15\x00\x00\x00\x00\x18\x03\x0a\x0a\x0a\x03\x3d\x96\x81\x15"
+      "\x05\x69\x0e\xc0\x0a\x08\x0a\x01\x74\x15\x64\xbe\xe2\x96\x81\x64\x75\x6c\x6c\x15\x64\xbe\x23"
+      "\xc0\x0a\x0e\x0a\x07\x00\x00\x80\x08\x0a\x01\x6d\x15\x20\xdb\x81\xc0\x0a\x08\x0a\x01\x64\x15"
+      "\x74\x69\x74\x79\x12\x00";
+  const std::string path = scratch("empty_piece.model");
+  std::ofstream(path, std::ios::binary) << std::string(bytes, sizeof bytes - 1);
+  check_error([&] { SentencePieceTokenizer{path}; }, {path, "cannot load"});
+}

@@ -74,18 +74,24 @@ equal)
   check "plain run's losses equal -np 1's" same_losses "$tmp/plain/metrics.jsonl" "$tmp/lora-np1/metrics.jsonl" 0
   ;;
 uneven)
-  # LoRA's trainable tensors are compared through AdamW's first moments: B starts at zero, and
-  # Adam's first steps move an element by lr*g/(|g| + 1e-8), so an element whose gradient
-  # cancels to about 1e-8 (4000 times below the median here) turns the rounding of a sum split
-  # 3+2 (3e-4 of that element) into 1e-4 to 1e-3 of B's largest value, while the gradients agree
-  # to 3e-6. Full fine-tuning's weights are compared themselves.
+  # Full fine-tuning's weights are compared themselves. LoRA's are compared twice:
+  # - at AdamW's default eps (1e-8) through its first moments (the gradients' running mean): B
+  #   starts at zero, and Adam's first steps move an element by lr*g/(|g| + eps), so an element
+  #   whose gradient cancels to about 1e-8 (4000 times below the median here) turns the rounding
+  #   of a sum split 3+2 (3e-4 of that element) into 1e-4 to 1e-3 of B's largest value, while the
+  #   gradients agree to 3e-6;
+  # - with --adam-epsilon 1e-6, which takes that amplification away, through the tensors.
   make_data "$tmp/short" 22  # batches 5 5 5 5 2: ranks take 3+2 examples, and 1+1 of the last
   ranks_agree short_last_full model/ --data-dir "$tmp/short" --peft full --batch-size 5 --max-steps 6
   ranks_agree short_last_lora optimizer/m/ --data-dir "$tmp/short" --peft lora --batch-size 5 --max-steps 6
+  ranks_agree short_last_lora_eps model/ --data-dir "$tmp/short" --peft lora --batch-size 5 --max-steps 6 \
+    --adam-epsilon 1e-6
   make_data "$tmp/one" 16  # batches 3 3 3 3 3 1, in pairs: rank 1 gets nothing of the last
   ranks_agree one_example_full model/ --data-dir "$tmp/one" --peft full --batch-size 3 --grad-accum 2 --max-steps 6
   ranks_agree one_example_lora optimizer/m/ --data-dir "$tmp/one" --peft lora --batch-size 3 --grad-accum 2 \
     --max-steps 6
+  ranks_agree one_example_lora_eps model/ --data-dir "$tmp/one" --peft lora --batch-size 3 --grad-accum 2 \
+    --max-steps 6 --adam-epsilon 1e-6
   ;;
 resume)
   make_data "$tmp/glue" 40

@@ -17,31 +17,13 @@
 #include "tinytune/data/batching.h"
 #include "tinytune/nn/hf_checkpoint.h"
 #include "tinytune/train/glue_task.h"
+#include "tinytune/train/tools/bert_encode_flags.h"
 
 using namespace tt;
 
 namespace {
 
-struct Options {
-  std::string model_dir = "models/all-MiniLM-L6-v2", task_name = "sst2", data_dir = "data/glue";
-  std::string split = "dev", output, gemm = "own";
-  int64_t batch_size = 32, max_seq_length = 128, save_batches = 4, limit = 0;
-  int threads = 0;
-};
-
-void add_flags(CLI::App& app, Options& o) {
-  app.add_option("--model", o.model_dir, "HF BERT directory")->capture_default_str();
-  app.add_option("--task", o.task_name, "GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli)")->capture_default_str();
-  app.add_option("--data-dir", o.data_dir, "directory with <TASK>/dev.tsv (scripts/get_glue.sh)")->capture_default_str();
-  app.add_option("--split", o.split, "file name without .tsv (dev, train, dev_matched, ...)")->capture_default_str();
-  app.add_option("--batch-size", o.batch_size)->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--max-seq-length", o.max_seq_length)->check(CLI::Range(int64_t{3}, int64_t{512}))->capture_default_str();
-  app.add_option("--threads", o.threads, "OpenMP threads (0: OpenMP's default)")->check(CLI::NonNegativeNumber);
-  app.add_option("--limit", o.limit, "encode only the first N examples (0: all)")->check(CLI::NonNegativeNumber);
-  app.add_option("--output", o.output, "safetensors file for inputs/outputs of the first batches");
-  app.add_option("--save-batches", o.save_batches, "how many batches --output keeps")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--gemm", o.gemm, "GEMM backend: own or openblas")->capture_default_str();
-}
+using tools::bert_encode::Options;
 
 // The first --save-batches batches' inputs and outputs, for the comparison with HF.
 void keep_batch(std::map<std::string, Tensor>& saved, size_t i, const data::Batch& batch,
@@ -102,7 +84,7 @@ int main(int argc, char** argv) {
   tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   CLI::App app{"Encode a GLUE split with a BERT checkpoint and report sentences/s"};
   Options o;
-  add_flags(app, o);
+  tools::bert_encode::add_bert_encode_flags(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,16 +15,14 @@
 #include "tinytune/train/evaluate.h"
 #include "tinytune/train/hf_export.h"
 #include "tinytune/train/text_classifier.h"
+#include "tinytune/train/tools/export_model_flags.h"
 
 using namespace tt;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Options {
-  std::string model_dir, adapter_dir, output_dir, labels;
-  bool overwrite = false;
-};
+using tools::export_model::Options;
 
 int run(const Options& o) {
   // Checked before anything loads: the commonest mistake costs nothing.
@@ -48,11 +46,7 @@ int main(int argc, char** argv) {
   tune_cpu_malloc();  // freed tensors are reused, not faulted in afresh (core/cpu_malloc.h)
   Options o;
   CLI::App app{"Merge an adapter into its BERT model and write an HF model directory"};
-  app.add_option("--model", o.model_dir, "HF BERT directory (config.json, vocab.txt, model.safetensors)")->required();
-  app.add_option("--adapter", o.adapter_dir, "adapter directory (adapter_config.json, adapter_model.safetensors)");
-  app.add_option("--output-dir", o.output_dir, "the HF model directory to write")->required();
-  app.add_option("--labels", o.labels, "comma-separated class names, when the adapter has none");
-  app.add_flag("--overwrite", o.overwrite, "replace an existing --output-dir");
+  tools::export_model::add_export_model_flags(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
