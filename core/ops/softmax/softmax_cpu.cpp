@@ -28,6 +28,9 @@ void softmax_line(const T* in, T* out, int64_t n, int64_t stride, bool log) {
   } else {
     // A line with no entry above -inf (a fully masked row) gives zeros, not 0/0 = NaN: shift by
     // 0 so that every exp is exp(-inf) = 0, and scale by 0. (softmax.h; the CUDA kernels agree.)
+    // OpenMP leaves the max reduction's starting value to the compiler: GCC starts at -inf,
+    // clang at the lowest finite value, and then m is that value, every exp is 0 and the total
+    // is 0. So the scale tests the total, not m.
     const bool all_neg_inf = m == -std::numeric_limits<T>::infinity();
     const T shift = all_neg_inf ? T(0) : m;
 #pragma omp simd reduction(+ : total)
@@ -36,7 +39,7 @@ void softmax_line(const T* in, T* out, int64_t n, int64_t stride, bool log) {
       out[k * stride] = e;
       total += e;
     }
-    const T inv = all_neg_inf ? T(0) : T(1) / total;
+    const T inv = total > T(0) ? T(1) / total : T(0);
 #pragma omp simd
     for (int64_t k = 0; k < n; ++k) out[k * stride] *= inv;
   }
