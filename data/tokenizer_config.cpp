@@ -19,7 +19,7 @@ json parse(const std::string& path) {
     json j = json::parse(in);
     TT_CHECK(j.is_object(), path, ": expected a JSON object, got ", j.type_name());
     return j;
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range: a number too large
     throw Error(detail::concat(path, ": not valid JSON (", e.what(), ")"));
   }
 }

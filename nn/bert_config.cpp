@@ -30,7 +30,7 @@ BertConfig BertConfig::from_json_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range: a number too large
     throw Error(detail::concat(path, ": invalid JSON: ", e.what()));
   }
   TT_CHECK(j.is_object(), path, ": expected a JSON object");

@@ -119,4 +119,5 @@ TEST_CASE("tokenizer_config: no file means uncased, settings tinytune cannot hon
   refused(R"({"unk_token": "<unk>"})", "unk_token");
   refused(R"([1, 2])", "JSON object");
   refused(R"({"do_lower_case": fals)", "not valid JSON");
+  refused(R"({"model_max_length": 1E1111})", "not valid JSON");  // out_of_range, not parse_error
 }
