@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "tinytune/core/error.h"
+#include "tinytune/core/join.h"
 #include "tinytune/core/utf8.h"
 
 namespace tt::data {
@@ -102,11 +103,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
-}
 
 
 bool looks_numeric(std::string_view s) {

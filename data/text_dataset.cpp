@@ -9,17 +9,13 @@
 #include <limits>
 
 #include "tinytune/core/error.h"
+#include "tinytune/core/join.h"
 #include "tinytune/data/text_table.h"
 
 namespace tt::data {
 
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
 
 // The asked-for columns of one file (data/text_table.h reads it); at least one row.
 TextTable read_file(const std::string& path, const std::vector<std::string>& columns) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tinytune/core/error.h"
+#include "tinytune/core/join.h"
 #include "tinytune/core/utf8.h"
 #include "tinytune/data/glue.h"
 
@@ -14,11 +15,6 @@ namespace tt::data {
 
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
 
 // Reads lines, dropping a '\r' before '\n' and a byte-order mark at the very start.
 class LineReader {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target of tests/fuzz/ for SECONDS, starting from its committed seeds
-# (tests/fuzz/corpus/TARGET/, left unchanged: new inputs go to a scratch copy). Builds the
+# (tests/fixtures/fuzz_corpus/TARGET/, left unchanged: new inputs go to a scratch copy). Builds the
 # target first in BUILD_DIR (default build-fuzz: clang++, TINYTUNE_FUZZ=ON, libraries only).
 # tests/fuzz/TARGET.dict, where there is one, is passed as -dict. A finding stops the run with
 # exit 1 and leaves crash-*/leak-*/timeout-* in the current dir.
@@ -23,7 +23,7 @@ if [ -n "${CORPUS_DIR:-}" ]; then
 else
   corpus=$(mktemp -d); trap 'rm -rf "$corpus"' EXIT
 fi
-[ -n "$(ls -A "$corpus")" ] || cp "$root/tests/fuzz/corpus/$target/"* "$corpus/"
+[ -n "$(ls -A "$corpus")" ] || cp "$root/tests/fixtures/fuzz_corpus/$target/"* "$corpus/"
 # A target's own leak suppressions (tests/fuzz/TARGET.lsan.supp) replace the shared ones.
 suppressions="$root/tests/fuzz/$target.lsan.supp"
 [ -f "$suppressions" ] || suppressions="$root/tests/sanitize/lsan.supp"

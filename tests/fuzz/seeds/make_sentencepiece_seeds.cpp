@@ -1,8 +1,8 @@
-// Writes the seeds of fuzz_sentencepiece (tests/fuzz/corpus/fuzz_sentencepiece/): a unigram and
+// Writes the seeds of fuzz_sentencepiece (tests/fixtures/fuzz_corpus/fuzz_sentencepiece/): a unigram and
 // a BPE model, each trained on a few sentences with the identity normalizer (no NFKC table, which
 // would make a seed of some 240 KB), prefixed by the fuzz target's text-length byte and a text.
 //   g++ -std=c++20 tests/fuzz/seeds/make_sentencepiece_seeds.cpp -lsentencepiece_train \
-//       -lsentencepiece -o /tmp/make_seeds && /tmp/make_seeds tests/fuzz/corpus/fuzz_sentencepiece
+//       -lsentencepiece -o /tmp/make_seeds && /tmp/make_seeds tests/fixtures/fuzz_corpus/fuzz_sentencepiece
 #include <sentencepiece_trainer.h>
 
 #include <filesystem>
