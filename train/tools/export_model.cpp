@@ -16,6 +16,7 @@
 #include "tinytune/train/hf_export.h"
 #include "tinytune/train/text_classifier.h"
 #include "tinytune/train/tools/export_model_flags.h"
+#include "tinytune/train/tools/run_tool.h"
 
 using namespace tt;
 namespace fs = std::filesystem;
@@ -47,15 +48,5 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"Merge an adapter into its BERT model and write an HF model directory"};
   tools::export_model::add_export_model_flags(app, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::cerr << "export_model: " << e.what() << "\n";
-    return 1;
-  }
+  return tools::parse_and_run(app, argc, argv, "export_model", [&] { return run(o); });
 }

@@ -37,6 +37,7 @@
 #include "tinytune/train/prediction_files.h"
 #include "tinytune/train/text_classifier.h"
 #include "tinytune/train/tools/predict_flags.h"
+#include "tinytune/train/tools/run_tool.h"
 
 using namespace tt;
 namespace fs = std::filesystem;
@@ -205,15 +206,5 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"Label sentences with a fine-tuned BERT classifier (a model and an adapter)"};
   tools::predict::add_predict_flags(app, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    std::cerr << "predict: " << e.what() << "\n";
-    return 1;
-  }
+  return tools::parse_and_run(app, argc, argv, "predict", [&] { return run(o); });
 }
